@@ -13,4 +13,6 @@ def log_internal_error(what: str) -> None:
     Call it from an ``except`` block. Tessera must never break the program it
     watches, so faults in capture, pricing, storage or tracing end here.
     """
-    logger.exception("tessera: %s failed; the program continues, this record may be incomplete", what)
+    logger.exception(
+        "tessera: %s failed; the program continues, this record may be incomplete", what
+    )

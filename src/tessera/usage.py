@@ -84,7 +84,13 @@ class Usage:
 
     @classmethod
     def not_reported(
-        cls, provider: str | None, model: str | None, problem: str, raw: Mapping[str, Any] | None = None
+        cls,
+        provider: str | None,
+        model: str | None,
+        problem: str,
+        raw: Mapping[str, Any] | None = None,
     ) -> Usage:
         """A usage for a response that carried no readable counts."""
-        return cls(provider=provider, model=model, reported=False, raw=dict(raw or {}), problems=(problem,))
+        return cls(
+            provider=provider, model=model, reported=False, raw=dict(raw or {}), problems=(problem,)
+        )

@@ -1,8 +1,46 @@
-"""The ``tessera`` command."""
+"""The ``tessera`` command: demo, reports and queries over the metrics store."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from tessera import __version__
+from tessera.cli.demo import demo
+from tessera.cli.reports import costs, report, tasks
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
+@click.version_option(__version__, prog_name="tessera")
+def cli() -> None:
+    """Local observability for teams of LLM agents: tokens, cost, traces."""
+
+
+for command in (demo, report, costs, tasks):
+    cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv``; return the exit code (0 ok, 1 error, 2 usage)."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="tessera",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return 0
 
 
 def entry_point() -> None:
     """Console-script entry point."""
-    raise SystemExit(0)
+    sys.exit(main())

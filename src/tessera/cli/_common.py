@@ -1,0 +1,96 @@
+"""What every command shares: ``--db``, ``--json``, opening the store, printing rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tessera.config import load_config, metrics_db_path
+from tessera.errors import TesseraError
+from tessera.store import MetricsStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    """``--db PATH``: the metrics database (default: from the configuration)."""
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Metrics database file (default: from config, else ~/.local/share/tessera).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """``--json``: print rows as a JSON array instead of a table."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
+
+
+def open_store(db: Path | None) -> MetricsStore:
+    """Open the store a command reads, turning Tessera errors into one-line CLI errors."""
+    try:
+        path = db if db is not None else metrics_db_path(load_config())
+        if not path.exists():
+            raise click.ClickException(
+                f"no metrics database at {path} (run `tessera demo`, or pass --db)"
+            )
+        return MetricsStore(path)
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def console() -> Console:
+    """A console that fits the terminal and respects ``NO_COLOR``."""
+    return Console(highlight=False)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, Decimals and datetimes as JSON values (money stays exact, as a string)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def print_json(rows: Sequence[Any]) -> None:
+    """Print rows as an indented JSON array."""
+    click.echo(json.dumps(to_jsonable(list(rows)), indent=2))
+
+
+def usd(value: Decimal | None, unpriced: int = 0) -> str:
+    """Format a cost for a table: 6 decimals, and a mark when some calls had no price."""
+    text = "—" if value is None else f"${value:.6f}"
+    return f"{text} +{unpriced} unpriced" if unpriced else text
+
+
+def count(value: int | None) -> str:
+    """Format a token count with thousands separators; ``—`` when not reported."""
+    return "—" if value is None else f"{value:,}"
+
+
+def table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
+    """A table with the given (header, justify) columns."""
+    result = Table(title=title, title_justify="left", header_style="bold")
+    for header, justify in columns:
+        result.add_column(header, justify=justify)  # type: ignore[arg-type]
+    return result

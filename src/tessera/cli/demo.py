@@ -1,0 +1,118 @@
+"""``tessera demo``: watch a multi-agent run being measured, then check it with sqlite3."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+from tessera.cli._common import console, count, print_json, usd
+from tessera.cli.reports import print_agent_report, print_cost_groups
+from tessera.config import load_config
+from tessera.paths import data_dir
+from tessera.records import CallRecord
+from tessera.runtime.observer import Observer
+from tessera.store import MetricsStore
+
+SEED_QUERIES = (
+    "SELECT agent_name, COUNT(*) as tasks, SUM(CASE WHEN success THEN 1 ELSE 0 END) as successes "
+    "FROM agent_performance GROUP BY agent_name;",
+    "SELECT SUM(cost_usd) FROM agent_performance;",
+)
+
+
+@click.command()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Record into this database (kept and appended to). Default: a demo "
+    "database under the data directory, replaced on each run.",
+)
+@click.option(
+    "--traces",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Trace file (default: beside the database).",
+)
+@click.option("--no-delay", is_flag=True, help="Answer instantly instead of at recorded latency.")
+@click.option("--json", "as_json", is_flag=True, help="Print the agent report as JSON.")
+def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) -> None:
+    """Run a small agent team through the real OpenAI and Anthropic SDKs, answered locally.
+
+    No network and no API keys: the SDKs' HTTP requests are answered with
+    recorded-format responses. Every call is captured, priced, stored in a
+    SQLite database and traced to a JSONL file, exactly as in your own runs.
+    """
+    from tessera.demo.workflow import run_demo
+
+    if db is None:
+        db = data_dir() / "demo" / "metrics.db"
+        # The default demo files are the demo's own scratch: start clean so the
+        # figures printed are this run's.
+        for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        if traces is None:
+            (db.parent / "traces.jsonl").unlink(missing_ok=True)
+    traces = traces or db.parent / "traces.jsonl"
+    out = console()
+    observer = Observer(
+        db=db, traces_file=traces, config=load_config(), service_name="tessera-demo"
+    )
+    if not as_json:
+        out.print(
+            "[bold]Tessera demo[/]: planner, python-expert, reviewer and doc-writer "
+            "through the real openai and anthropic SDKs (HTTP answered locally).\n"
+        )
+        observer.add_listener(lambda record: out.print(_call_line(record)))
+    try:
+        outcome = run_demo(observer, delay=not no_delay)
+    finally:
+        observer.shutdown()
+    with MetricsStore(db) as store:
+        agents = store.agent_summary()
+        by_model = store.cost_by("model")
+        unpriced = store.unpriced_models()
+    if as_json:
+        print_json(agents)
+        return
+    out.print()
+    for iteration, go_on, reason in outcome.decisions:
+        verdict = "continue" if go_on else "stop"
+        out.print(f"quality monitor, round {iteration}: [bold]{verdict}[/] — {reason}")
+    for task_id in outcome.failed_tasks:
+        out.print(
+            f"[red]task {task_id} failed[/] (provider overloaded) and was retried on Vertex AI"
+        )
+    out.print()
+    print_agent_report(agents)
+    print_cost_groups(by_model, "model")
+    for model in unpriced:
+        out.print(
+            f"[yellow]unpriced[/]: {model.provider}/{model.model} ({model.calls} call) — "
+            "recorded without a cost, never as $0"
+        )
+    db_arg = shlex.quote(str(db))
+    out.print(f"\nmetrics database: {db}\ntrace file:       {traces}\n")
+    out.print("Check the figures yourself:")
+    for query in SEED_QUERIES:
+        out.print(f"  sqlite3 {db_arg} {shlex.quote(query)}", soft_wrap=True)
+    out.print(f"  tail -n 3 {shlex.quote(str(traces))} | jq .", soft_wrap=True)
+
+
+def _call_line(record: CallRecord) -> str:
+    usage = record.usage
+    tokens = f"{count(usage.input_tokens)} in / {count(usage.output_tokens)} out"
+    if record.status == "error":
+        cost = f"[red]{record.error_type}[/]"
+    elif record.cost_status == "unpriced":
+        cost = "[yellow]unpriced[/]"
+    else:
+        cost = usd(record.cost_usd)
+    stream = " (stream)" if record.stream else ""
+    return (
+        f"  {record.agent_name or '-':<13} {record.provider:<14} "
+        f"{(record.response_model or record.request_model or '?')[:30]:<30} "
+        f"{tokens:>22}{stream:<9} {cost}"
+    )

@@ -1,0 +1,158 @@
+"""``tessera report``, ``costs`` and ``tasks``: read-only views of the metrics store."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from tessera.cli._common import (
+    console,
+    count,
+    db_option,
+    json_option,
+    open_store,
+    print_json,
+    table,
+    usd,
+)
+from tessera.store.results import AgentSummary, CostGroup
+
+GROUPS = ("day", "agent", "model", "task", "provider")
+
+
+def print_agent_report(rows: list[AgentSummary]) -> None:
+    """The seed's agent performance report as a table."""
+    out = table(
+        "Agent performance",
+        [
+            ("agent", "left"),
+            ("tasks", "right"),
+            ("ok", "right"),
+            ("success", "right"),
+            ("avg time", "right"),
+            ("cost", "right"),
+        ],
+    )
+    for row in rows:
+        avg = "—" if row.avg_duration_seconds is None else f"{row.avg_duration_seconds:.2f}s"
+        out.add_row(
+            row.agent_name or "(none)",
+            str(row.tasks),
+            str(row.successes),
+            f"{row.success_rate:.0%}",
+            avg,
+            usd(row.total_cost_usd, row.unpriced_calls),
+        )
+    console().print(out)
+
+
+def print_cost_groups(rows: list[CostGroup], group: str) -> None:
+    """Cost grouped by ``group`` as a table, with a total line."""
+    out = table(
+        f"Cost by {group}",
+        [
+            (group, "left"),
+            ("calls", "right"),
+            ("input", "right"),
+            ("output", "right"),
+            ("cached", "right"),
+            ("cost", "right"),
+        ],
+    )
+    for row in rows:
+        out.add_row(
+            row.key or "(none)",
+            str(row.calls),
+            count(row.input_tokens),
+            count(row.output_tokens),
+            count(row.cache_read_tokens),
+            usd(row.cost_usd, row.unpriced_calls),
+        )
+    total = sum((row.cost_usd for row in rows), Decimal(0))
+    unpriced = sum(row.unpriced_calls for row in rows)
+    out.add_section()
+    out.add_row(
+        "total",
+        str(sum(r.calls for r in rows)),
+        count(sum(r.input_tokens for r in rows)),
+        count(sum(r.output_tokens for r in rows)),
+        count(sum(r.cache_read_tokens for r in rows)),
+        usd(total, unpriced),
+    )
+    console().print(out)
+
+
+@click.command()
+@db_option
+@json_option
+def report(db: Path | None, as_json: bool) -> None:
+    """Agent performance: tasks, successes, success rate, average duration, cost."""
+    with open_store(db) as store:
+        rows = store.agent_summary()
+    if as_json:
+        print_json(rows)
+    else:
+        print_agent_report(rows)
+
+
+@click.command()
+@click.option(
+    "--by",
+    "group",
+    type=click.Choice(GROUPS),
+    default="day",
+    show_default=True,
+    help="How to group the calls.",
+)
+@db_option
+@json_option
+def costs(group: str, db: Path | None, as_json: bool) -> None:
+    """Cost of the recorded model calls, grouped by day, agent, model, task or provider."""
+    with open_store(db) as store:
+        rows = store.cost_by(group)
+    if as_json:
+        print_json(rows)
+    else:
+        print_cost_groups(rows, group)
+
+
+@click.command()
+@click.option("--status", type=click.Choice(["running", "completed", "failed"]), default=None)
+@click.option("--agent", default=None, help="Only this agent's tasks.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@db_option
+@json_option
+def tasks(
+    status: str | None, agent: str | None, limit: int, db: Path | None, as_json: bool
+) -> None:
+    """Tasks, newest first, with their status, calls and cost."""
+    with open_store(db) as store:
+        rows = store.tasks(status=status, agent=agent, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    out = table(
+        "Tasks",
+        [
+            ("task", "left"),
+            ("agent", "left"),
+            ("phase", "left"),
+            ("status", "left"),
+            ("calls", "right"),
+            ("cost", "right"),
+        ],
+    )
+    for row in rows:
+        style = "red" if row.status == "failed" else None
+        out.add_row(
+            row.task_id,
+            row.agent_name or "",
+            row.phase or "",
+            row.status or "",
+            str(row.calls or 0),
+            usd(row.cost_usd, row.unpriced_calls or 0),
+            style=style,
+        )
+    console().print(out)

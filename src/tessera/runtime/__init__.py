@@ -1,0 +1,1 @@
+"""The runtime that watches agents: runs, tasks, and instrumented model calls."""

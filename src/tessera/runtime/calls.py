@@ -1,0 +1,180 @@
+"""One model call in flight: its span, its clock, and how it is recorded when it ends."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from tessera._log import log_internal_error
+from tessera.capture import extract_usage
+from tessera.capture.providers import otel_provider_name
+from tessera.records import CallRecord
+from tessera.runtime.scopes import current_run, current_task
+from tessera.tracing import attributes as attr
+from tessera.usage import Usage
+
+if TYPE_CHECKING:
+    from tessera.runtime.observer import Observer
+
+
+class CallRecording:
+    """A model call from the moment it is sent until its usage is known.
+
+    Created by the SDK wrappers (or :meth:`Observer.record`) before the request
+    goes out, so the span covers the whole call, and finished exactly once with
+    :meth:`succeed` or :meth:`fail`. Recording faults are logged, never raised.
+    """
+
+    def __init__(
+        self,
+        observer: Observer,
+        *,
+        provider: str,
+        request_model: str | None,
+        stream: bool = False,
+        operation_id: str | None = None,
+        attempt: int = 1,
+        started_at: datetime | None = None,
+    ) -> None:
+        self.observer = observer
+        self.provider = provider
+        self.request_model = request_model
+        self.stream = stream
+        self.call_id = uuid.uuid4().hex
+        self.operation_id = operation_id or self.call_id
+        self.attempt = attempt
+        self.task = current_task.get()
+        run = current_run.get()
+        self.run_id = self.task.run_id if self.task else (run.run_id if run else None)
+        self.started_at = started_at or datetime.now(UTC)
+        self.extras: dict[str, Any] = {}
+        self._finished = False
+        self.span = observer.tracer.start_span(
+            f"chat {request_model or 'unknown'}",
+            kind=SpanKind.CLIENT,
+            start_time=_ns(self.started_at),
+            attributes=self._start_attributes(),
+        )
+
+    def _start_attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            attr.GEN_AI_OPERATION_NAME: "chat",
+            attr.GEN_AI_PROVIDER_NAME: otel_provider_name(self.provider),
+            attr.TESSERA_STREAM: self.stream,
+        }
+        if self.request_model:
+            attributes[attr.GEN_AI_REQUEST_MODEL] = self.request_model
+        if self.run_id:
+            attributes[attr.TESSERA_RUN_ID] = self.run_id
+        if self.task is not None:
+            attributes[attr.GEN_AI_AGENT_NAME] = self.task.agent_name
+            attributes[attr.TESSERA_TASK_ID] = self.task.task_id
+            if self.task.phase:
+                attributes[attr.TESSERA_PHASE] = self.task.phase
+        return attributes
+
+    def succeed_with(
+        self, response: object, headers: Mapping[str, str] | None = None
+    ) -> CallRecord | None:
+        """Finish with a complete response; its usage is extracted here."""
+        return self.succeed(extract_usage(response, provider=self.provider, headers=headers))
+
+    def succeed(self, usage: Usage, ended_at: datetime | None = None) -> CallRecord | None:
+        """Finish a call that returned, with the usage it reported (or not)."""
+        return self._finish(usage, "ok", None, ended_at)
+
+    def fail(self, error: BaseException, usage: Usage | None = None) -> CallRecord | None:
+        """Finish a call that raised; partial usage (a broken stream) is kept."""
+        if usage is None:
+            usage = Usage.not_reported(
+                self.provider, self.request_model, f"call failed: {type(error).__name__}"
+            )
+        self.span.record_exception(error)
+        return self._finish(usage, "error", type(error).__name__, None)
+
+    def _finish(
+        self, usage: Usage, status: str, error_type: str | None, ended_at: datetime | None
+    ) -> CallRecord | None:
+        if self._finished:
+            return None
+        self._finished = True
+        ended = ended_at or datetime.now(UTC)
+        try:
+            record = self._record(usage, status, error_type, ended)
+        except Exception:
+            log_internal_error("recording a model call")
+            self.span.end(end_time=_ns(ended))
+            return None
+        self._annotate_span(record)
+        self.span.end(end_time=_ns(ended))
+        return record
+
+    def _record(
+        self, usage: Usage, status: str, error_type: str | None, ended: datetime
+    ) -> CallRecord:
+        if usage.provider is None:
+            usage = replace(usage, provider=self.provider)
+        cost = self.observer.calculator.price_call(usage, at=self.started_at)
+        context = self.span.get_span_context()
+        task = self.task
+        record = CallRecord(
+            call_id=self.call_id,
+            operation_id=self.operation_id,
+            attempt=self.attempt,
+            provider=usage.provider or self.provider,
+            started_at=self.started_at,
+            ended_at=ended,
+            usage=usage,
+            cost_status=cost.status,
+            cost_usd=cost.cost_usd,
+            pricing_id=cost.price.id if cost.price is not None else None,
+            task_id=task.task_id if task else None,
+            run_id=self.run_id,
+            agent_name=task.agent_name if task else None,
+            phase=task.phase if task else None,
+            trace_id=format(context.trace_id, "032x"),
+            span_id=format(context.span_id, "016x"),
+            request_model=self.request_model,
+            response_model=usage.model,
+            stream=self.stream,
+            status="ok" if status == "ok" else "error",
+            error_type=error_type,
+            extras=self.extras,
+        )
+        if task is not None:
+            task.calls += 1
+            if record.cost_usd is not None:
+                task.cost_usd += record.cost_usd
+            elif record.cost_status == "unpriced":
+                task.unpriced_calls += 1
+        self.observer.store_call(record)
+        return record
+
+    def _annotate_span(self, record: CallRecord) -> None:
+        usage = record.usage
+        values: dict[str, Any] = {
+            attr.GEN_AI_RESPONSE_MODEL: usage.model,
+            attr.GEN_AI_RESPONSE_ID: usage.response_id,
+            attr.GEN_AI_USAGE_INPUT_TOKENS: usage.input_tokens,
+            attr.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output_tokens,
+            attr.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: usage.cache_read_tokens,
+            attr.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_write_tokens,
+            attr.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.reasoning_tokens,
+            attr.TESSERA_USAGE_REPORTED: usage.reported,
+            attr.TESSERA_COST_STATUS: record.cost_status,
+            attr.TESSERA_COST_USD: float(record.cost_usd) if record.cost_usd is not None else None,
+        }
+        self.span.set_attributes({k: v for k, v in values.items() if v is not None})
+        if record.status == "error":
+            self.span.set_attribute(attr.ERROR_TYPE, record.error_type or "error")
+            self.span.set_status(Status(StatusCode.ERROR, record.error_type))
+
+
+def _ns(moment: datetime) -> int:
+    """Nanoseconds since the epoch, as OpenTelemetry takes times."""
+    return int(moment.timestamp() * 1_000_000) * 1000

@@ -1,0 +1,268 @@
+"""The :class:`Observer`: where runs, tasks and model calls are recorded."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from tessera._log import log_internal_error
+from tessera.config import TesseraConfig, load_config, metrics_db_path, traces_file_path
+from tessera.pricing import CostCalculator
+from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
+from tessera.runtime.calls import CallRecording, _ns
+from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
+from tessera.store import MetricsStore
+from tessera.tracing import attributes as attr
+from tessera.tracing.provider import make_tracer_provider, register_shutdown
+
+
+class Observer:
+    """Records runs, tasks and model calls into the metrics store and the trace file.
+
+    Args:
+        db: Metrics database path; default from the configuration.
+        traces_file: JSONL trace file; default from the configuration.
+        config: A loaded configuration; read from the usual location when None.
+        store: An open :class:`MetricsStore` to use instead of opening ``db``.
+        service_name: ``service.name`` of the spans' resource.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: str | Path | None = None,
+        traces_file: str | Path | None = None,
+        config: TesseraConfig | None = None,
+        store: MetricsStore | None = None,
+        service_name: str = "tessera",
+    ) -> None:
+        self.config = config if config is not None else load_config()
+        enabled = self.config.observability.local.enabled
+        if store is None and enabled:
+            store = MetricsStore(Path(db) if db is not None else metrics_db_path(self.config))
+        self.store = store
+        self.traces_file: Path | None = None
+        if enabled:
+            self.traces_file = Path(traces_file) if traces_file else traces_file_path(self.config)
+        self.calculator = CostCalculator(store=store)
+        self.tracer_provider = make_tracer_provider(self.traces_file, service_name=service_name)
+        register_shutdown(self.tracer_provider)
+        self.tracer = self.tracer_provider.get_tracer("tessera")
+        self._listeners: list[Callable[[CallRecord], None]] = []
+
+    def add_listener(self, listener: Callable[[CallRecord], None]) -> None:
+        """Call ``listener`` with every call recorded from now on (after it is stored)."""
+        self._listeners.append(listener)
+
+    @contextmanager
+    def run(self, name: str = "workflow", run_id: str | None = None) -> Iterator[RunScope]:
+        """Open a workflow run: the root span of a trace and a ``runs`` row."""
+        started = datetime.now(UTC)
+        run_id = run_id or f"run-{uuid.uuid4().hex[:12]}"
+        span = self.tracer.start_span(
+            f"invoke_workflow {name}",
+            start_time=_ns(started),
+            attributes={attr.GEN_AI_OPERATION_NAME: "invoke_workflow", attr.TESSERA_RUN_ID: run_id},
+        )
+        scope = RunScope(run_id=run_id, name=name, started_at=started, span=span)
+        trace_id = format(span.get_span_context().trace_id, "032x")
+        self._store(
+            "starting a run", lambda s: s.start_run(RunRecord(run_id, name, started, trace_id))
+        )
+        token = current_run.set(scope)
+        status = "completed"
+        try:
+            with trace.use_span(span, end_on_exit=False, record_exception=True):
+                yield scope
+        except BaseException as exc:
+            status = "failed"
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            current_run.reset(token)
+            ended = datetime.now(UTC)
+            self._store("finishing a run", lambda s: s.finish_run(run_id, ended, status))
+            span.end(end_time=_ns(ended))
+
+    @contextmanager
+    def task(
+        self,
+        task_id: str | None = None,
+        *,
+        description: str | None = None,
+        type: str | None = None,
+        agent_name: str = "agent",
+        phase: str | None = None,
+    ) -> Iterator[TaskScope]:
+        """Open a task: a ``task_assignments`` row and an ``invoke_agent`` span.
+
+        Every model call made inside the block (in this thread, in asyncio tasks
+        it starts, or in threads given a copy of its context) is recorded in the
+        task. On exit the task is completed, or failed with the exception's
+        message, and one ``agent_performance`` row is written.
+        """
+        started = datetime.now(UTC)
+        task_id = task_id or f"task-{uuid.uuid4().hex[:12]}"
+        run = current_run.get()
+        run_id = run.run_id if run else None
+        span = self.tracer.start_span(
+            f"invoke_agent {agent_name}",
+            start_time=_ns(started),
+            attributes=_task_attributes(task_id, agent_name, phase, run_id, type),
+        )
+        scope = TaskScope(task_id, agent_name, phase, description, type, run_id, started, span)
+        context = span.get_span_context()
+        start = TaskStart(
+            task_id=task_id,
+            agent_name=agent_name,
+            started_at=started,
+            description=description,
+            type=type,
+            phase=phase,
+            run_id=run_id,
+            trace_id=format(context.trace_id, "032x"),
+            span_id=format(context.span_id, "016x"),
+            assigned_at=started,
+        )
+        self._store("starting a task", lambda s: s.start_task(start))
+        token = current_task.set(scope)
+        error: BaseException | None = None
+        try:
+            with trace.use_span(span, end_on_exit=False, record_exception=True):
+                yield scope
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            current_task.reset(token)
+            self._end_task(scope, error)
+
+    def _end_task(self, scope: TaskScope, error: BaseException | None) -> None:
+        ended = datetime.now(UTC)
+        end = TaskEnd(
+            task_id=scope.task_id,
+            agent_name=scope.agent_name,
+            phase=scope.phase,
+            run_id=scope.run_id,
+            started_at=scope.started_at,
+            completed_at=ended,
+            success=error is None,
+            error_message=f"{type(error).__name__}: {error}" if error is not None else None,
+            result_summary=scope.result_summary,
+            quality_score=scope.quality_score,
+        )
+        self._store("finishing a task", lambda s: s.finish_task(end))
+        span = scope.span
+        span.set_attribute(attr.TESSERA_TASK_CALLS, scope.calls)
+        span.set_attribute(attr.TESSERA_COST_USD, float(scope.cost_usd))
+        if scope.quality_score is not None:
+            span.set_attribute(attr.TESSERA_QUALITY_SCORE, scope.quality_score)
+        if error is not None:
+            span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
+            span.set_status(Status(StatusCode.ERROR, str(error)))
+        else:
+            span.set_status(Status(StatusCode.OK))
+        span.end(end_time=_ns(ended))
+
+    def start_call(
+        self, provider: str, request_model: str | None, *, stream: bool = False
+    ) -> CallRecording:
+        """Begin recording a model call; finish it with ``succeed`` or ``fail``."""
+        return CallRecording(self, provider=provider, request_model=request_model, stream=stream)
+
+    def record(
+        self,
+        response: object,
+        provider: str | None = None,
+        *,
+        request_model: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        started_at: datetime | None = None,
+    ) -> CallRecord | None:
+        """Record a call that already happened, from its response (or stream chunks)."""
+        from tessera.capture import extract_usage
+        from tessera.capture.providers import canonical_provider
+
+        usage = extract_usage(response, provider=provider, headers=headers)
+        name = canonical_provider(provider) or usage.provider or "unknown"
+        recording = CallRecording(
+            self, provider=name, request_model=request_model or usage.model, started_at=started_at
+        )
+        return recording.succeed(usage)
+
+    def store_call(self, record: CallRecord) -> None:
+        """Write one call to the store; a failure is logged, never raised."""
+        self._store("storing a model call", lambda s: s.record_call(record))
+        for listener in self._listeners:
+            try:
+                listener(record)
+            except Exception:
+                log_internal_error("a call listener")
+
+    def _store(self, what: str, write: Callable[[MetricsStore], object]) -> None:
+        if self.store is None:
+            return
+        try:
+            write(self.store)
+        except Exception:
+            log_internal_error(what)
+
+    def shutdown(self) -> None:
+        """Flush and close the trace exporter and the store."""
+        self.tracer_provider.shutdown()
+        if self.store is not None:
+            self.store.close()
+
+
+def _task_attributes(
+    task_id: str, agent_name: str, phase: str | None, run_id: str | None, task_type: str | None
+) -> dict[str, str]:
+    # The seed's keys (agent_name, task_id, phase) are always present, next to
+    # their GenAI semantic-convention counterparts.
+    values = {
+        attr.SEED_AGENT_NAME: agent_name,
+        attr.SEED_TASK_ID: task_id,
+        attr.SEED_PHASE: phase or "",
+        attr.GEN_AI_OPERATION_NAME: "invoke_agent",
+        attr.GEN_AI_AGENT_NAME: agent_name,
+        attr.TESSERA_TASK_ID: task_id,
+    }
+    if phase:
+        values[attr.TESSERA_PHASE] = phase
+    if run_id:
+        values[attr.TESSERA_RUN_ID] = run_id
+    if task_type:
+        values[attr.TESSERA_TASK_TYPE] = task_type
+    return values
+
+
+_default: Observer | None = None
+_default_lock = threading.Lock()
+
+
+def observe(**kwargs: object) -> Observer:
+    """Configure the process-wide default observer and return it.
+
+    Takes the arguments of :class:`Observer`. Instrumented clients that were
+    not given an observer record into this one.
+    """
+    global _default
+    with _default_lock:
+        _default = Observer(**kwargs)  # type: ignore[arg-type]
+        return _default
+
+
+def get_observer() -> Observer:
+    """The process-wide default observer, created from the configuration on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Observer()
+        return _default

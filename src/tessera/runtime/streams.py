@@ -1,0 +1,147 @@
+"""Pass-through wrappers around SDK streams that record the call when the stream ends.
+
+The user's code sees every chunk unchanged; each chunk is also fed to the
+provider's usage accumulator. The call is recorded once, when the stream is
+exhausted, closed, left through ``with``, fails, or is garbage-collected
+(an abandoned stream is still a billed call).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from tessera._log import log_internal_error
+from tessera.capture import UsageAccumulator
+from tessera.runtime.calls import CallRecording
+
+
+class _Tap:
+    """Feeds chunks to an accumulator and finishes the recording exactly once."""
+
+    def __init__(self, recording: CallRecording, accumulator: UsageAccumulator) -> None:
+        self.recording = recording
+        self.accumulator = accumulator
+        self.done = False
+
+    def feed(self, chunk: object) -> None:
+        try:
+            self.accumulator.add(chunk)
+        except Exception:
+            log_internal_error("reading a stream chunk")
+
+    def finish(self, error: BaseException | None = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        try:
+            usage = self.accumulator.result()
+        except Exception:
+            log_internal_error("folding a stream's usage")
+            usage = None
+        if error is not None:
+            self.recording.fail(error, usage)
+        elif usage is not None:
+            self.recording.succeed(usage)
+        else:
+            self.recording.fail(RuntimeError("stream usage unreadable"))
+
+
+class RecordedStream:
+    """A synchronous SDK stream, recorded when it ends."""
+
+    def __init__(self, inner: Any, recording: CallRecording, accumulator: UsageAccumulator) -> None:
+        self._inner = inner
+        self._iterator = iter(inner)
+        self._tap = _Tap(recording, accumulator)
+
+    def __iter__(self) -> RecordedStream:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            chunk = next(self._iterator)
+        except StopIteration:
+            self._tap.finish()
+            raise
+        except Exception as exc:
+            self._tap.finish(exc)
+            raise
+        self._tap.feed(chunk)
+        return chunk
+
+    def __enter__(self) -> RecordedStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying stream and record the call."""
+        try:
+            self._inner.close()
+        finally:
+            self._tap.finish()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __del__(self) -> None:
+        tap = self.__dict__.get("_tap")
+        if tap is not None and not tap.done:
+            tap.finish()
+
+
+class AsyncRecordedStream:
+    """An asynchronous SDK stream, recorded when it ends."""
+
+    def __init__(self, inner: Any, recording: CallRecording, accumulator: UsageAccumulator) -> None:
+        self._inner = inner
+        self._iterator = inner.__aiter__()
+        self._tap = _Tap(recording, accumulator)
+
+    def __aiter__(self) -> AsyncRecordedStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            chunk = await self._iterator.__anext__()
+        except StopAsyncIteration:
+            self._tap.finish()
+            raise
+        except Exception as exc:
+            self._tap.finish(exc)
+            raise
+        self._tap.feed(chunk)
+        return chunk
+
+    async def __aenter__(self) -> AsyncRecordedStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the underlying stream and record the call."""
+        try:
+            await self._inner.close()
+        finally:
+            self._tap.finish()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __del__(self) -> None:
+        tap = self.__dict__.get("_tap")
+        if tap is not None and not tap.done:
+            tap.finish()

@@ -1,0 +1,275 @@
+"""Write statements. Each function runs inside a transaction the caller holds."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, get_args
+
+from tessera.records import CallRecord, CostStatus, RunRecord, TaskEnd, TaskStart
+from tessera.store.convert import from_pusd, iso_utc, to_json, to_pusd
+from tessera.store.results import TaskTotals
+
+_COST_STATUSES = frozenset(get_args(CostStatus))
+
+
+def start_run(conn: sqlite3.Connection, run: RunRecord) -> None:
+    """Insert the run (or restart it: status back to running, end cleared)."""
+    conn.execute(
+        """INSERT INTO runs (run_id, name, started_at, ended_at, status, trace_id)
+           VALUES (?, ?, ?, NULL, 'running', ?)
+           ON CONFLICT (run_id) DO UPDATE SET
+               name = excluded.name, started_at = excluded.started_at, ended_at = NULL,
+               status = 'running', trace_id = excluded.trace_id""",
+        (run.run_id, run.name, iso_utc(run.started_at), run.trace_id),
+    )
+
+
+def finish_run(conn: sqlite3.Connection, run_id: str, ended_at: datetime, status: str) -> None:
+    """Set the run's end time and final status."""
+    conn.execute(
+        "UPDATE runs SET ended_at = ?, status = ? WHERE run_id = ?",
+        (iso_utc(ended_at), status, run_id),
+    )
+
+
+def start_task(conn: sqlite3.Connection, task: TaskStart) -> None:
+    """Insert the task row, or restart it for another phase or a retry."""
+    started = iso_utc(task.started_at)
+    conn.execute(
+        """INSERT INTO task_assignments (task_id, description, type, agent_name, assigned_at,
+               started_at, status, phase, run_id, trace_id, span_id)
+           VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)
+           ON CONFLICT (task_id) DO UPDATE SET
+               description = COALESCE(excluded.description, description),
+               type = COALESCE(excluded.type, type),
+               agent_name = excluded.agent_name,
+               assigned_at = COALESCE(assigned_at, excluded.assigned_at),
+               started_at = excluded.started_at,
+               completed_at = NULL,
+               status = 'running',
+               result_summary = NULL,
+               error_message = NULL,
+               phase = excluded.phase,
+               run_id = COALESCE(excluded.run_id, run_id),
+               trace_id = excluded.trace_id,
+               span_id = excluded.span_id""",
+        (
+            task.task_id,
+            task.description,
+            task.type,
+            task.agent_name,
+            iso_utc(task.assigned_at) if task.assigned_at is not None else started,
+            started,
+            task.phase,
+            task.run_id,
+            task.trace_id,
+            task.span_id,
+        ),
+    )
+
+
+def _check_cost(record: CallRecord) -> None:
+    if record.cost_status not in _COST_STATUSES:
+        raise ValueError(
+            f"call {record.call_id}: cost_status must be one of {sorted(_COST_STATUSES)}, "
+            f"got {record.cost_status!r}"
+        )
+    if record.cost_status == "priced" and record.cost_usd is None:
+        raise ValueError(f"call {record.call_id}: cost_status 'priced' needs a cost_usd")
+    if record.cost_status != "priced" and record.cost_usd is not None:
+        raise ValueError(
+            f"call {record.call_id}: cost_status {record.cost_status!r} must not carry a cost"
+        )
+
+
+def _call_extras(record: CallRecord) -> dict[str, Any]:
+    usage = record.usage
+    extras: dict[str, Any] = {
+        "usage_extras": dict(usage.extras),
+        "problems": list(usage.problems),
+        "estimated_fields": sorted(usage.estimated_fields),
+        "response_id": usage.response_id,
+        "call_extras": dict(record.extras),
+    }
+    return {key: value for key, value in extras.items() if value}
+
+
+def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
+    """Insert one ``llm_calls`` row; raises ``ValueError`` on a contradictory cost."""
+    _check_cost(record)
+    usage = record.usage
+    pusd = None if record.cost_usd is None else to_pusd(record.cost_usd)
+    conn.execute(
+        """INSERT INTO llm_calls (call_id, operation_id, attempt, task_id, run_id, trace_id,
+               span_id, agent_name, phase, provider, request_model, response_model, started_at,
+               ended_at, duration_ms, input_tokens, output_tokens, total_tokens,
+               cache_read_tokens, cache_write_tokens, reasoning_tokens, usage_reported, cost_usd,
+               cost_pusd, cost_status, pricing_id, stream, status, error_type, raw_usage, extras)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+               ?, ?, ?, ?, ?)""",
+        (
+            record.call_id,
+            record.operation_id,
+            record.attempt,
+            record.task_id,
+            record.run_id,
+            record.trace_id,
+            record.span_id,
+            record.agent_name,
+            record.phase,
+            record.provider,
+            record.request_model,
+            record.response_model or usage.model,
+            iso_utc(record.started_at),
+            iso_utc(record.ended_at),
+            record.duration_ms,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.total_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            usage.reasoning_tokens,
+            int(usage.reported),
+            None if pusd is None else float(from_pusd(pusd)),
+            pusd,
+            record.cost_status,
+            record.pricing_id,
+            int(record.stream),
+            record.status,
+            record.error_type,
+            to_json(usage.raw),
+            to_json(_call_extras(record)),
+        ),
+    )
+
+
+_SUMS = """SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
+       COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
+       COALESCE(SUM(reasoning_tokens), 0), COALESCE(SUM(cost_pusd), 0),
+       SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END)
+FROM llm_calls WHERE task_id = ?"""
+
+
+def finish_task(conn: sqlite3.Connection, end: TaskEnd) -> TaskTotals:
+    """Complete the task row and add one ``agent_performance`` row for the phase.
+
+    The phase's totals are the task's calls started at or after the phase
+    started; the task row's totals cover every call of the task, all phases.
+    """
+    started, completed = iso_utc(end.started_at), iso_utc(end.completed_at)
+    phase = conn.execute(_SUMS + " AND started_at >= ?", (end.task_id, started)).fetchone()
+    whole = conn.execute(_SUMS, (end.task_id,)).fetchone()
+    totals = TaskTotals(
+        task_id=end.task_id,
+        calls=phase[0],
+        input_tokens=phase[1],
+        output_tokens=phase[2],
+        cache_read_tokens=phase[3],
+        cache_write_tokens=phase[4],
+        reasoning_tokens=phase[5],
+        cost_usd=from_pusd(phase[6]),
+        unpriced_calls=phase[7] or 0,
+        duration_seconds=(end.completed_at - end.started_at).total_seconds(),
+    )
+    status = "completed" if end.success else "failed"
+    conn.execute(
+        """INSERT INTO task_assignments (task_id, agent_name, assigned_at, started_at,
+               completed_at, status, result_summary, error_message, phase, run_id,
+               quality_score, calls, input_tokens, output_tokens, cache_read_tokens,
+               cache_write_tokens, reasoning_tokens, cost_usd, cost_pusd, unpriced_calls)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (task_id) DO UPDATE SET
+               completed_at = excluded.completed_at, status = excluded.status,
+               result_summary = excluded.result_summary,
+               error_message = excluded.error_message,
+               quality_score = excluded.quality_score, calls = excluded.calls,
+               input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+               cache_read_tokens = excluded.cache_read_tokens,
+               cache_write_tokens = excluded.cache_write_tokens,
+               reasoning_tokens = excluded.reasoning_tokens, cost_usd = excluded.cost_usd,
+               cost_pusd = excluded.cost_pusd, unpriced_calls = excluded.unpriced_calls""",
+        (
+            end.task_id,
+            end.agent_name,
+            started,
+            started,
+            completed,
+            status,
+            end.result_summary,
+            end.error_message,
+            end.phase,
+            end.run_id,
+            end.quality_score,
+            whole[0],
+            whole[1],
+            whole[2],
+            whole[3],
+            whole[4],
+            whole[5],
+            float(from_pusd(whole[6])),
+            whole[6],
+            whole[7] or 0,
+        ),
+    )
+    conn.execute(
+        """INSERT INTO agent_performance (agent_name, task_id, phase, success, duration_seconds,
+               cost_usd, cost_pusd, quality_score, timestamp, run_id, calls, unpriced_calls)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            end.agent_name,
+            end.task_id,
+            end.phase,
+            int(end.success),
+            totals.duration_seconds,
+            float(totals.cost_usd),
+            phase[6],
+            end.quality_score,
+            completed,
+            end.run_id,
+            totals.calls,
+            totals.unpriced_calls,
+        ),
+    )
+    return totals
+
+
+def record_quality_iteration(
+    conn: sqlite3.Connection,
+    run_id: str | None,
+    monitor: str,
+    iteration: int,
+    coverage: float,
+    quality_score: float,
+    tasks_completed: int,
+    cost_usd: Decimal | float | None,
+    recorded_at: datetime | None,
+) -> None:
+    """Insert an iteration, or replace the one already recorded under the same number."""
+    if cost_usd is None:
+        pusd = None
+    else:
+        # A float goes through its shortest repr, so 0.1 is stored as exactly 0.1.
+        exact = cost_usd if isinstance(cost_usd, Decimal) else Decimal(repr(float(cost_usd)))
+        pusd = to_pusd(exact)
+    conn.execute(
+        """INSERT INTO quality_iterations (run_id, monitor, iteration, coverage, quality_score,
+               tasks_completed, cost_usd, cost_pusd, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, monitor, iteration) DO UPDATE SET
+               coverage = excluded.coverage, quality_score = excluded.quality_score,
+               tasks_completed = excluded.tasks_completed, cost_usd = excluded.cost_usd,
+               cost_pusd = excluded.cost_pusd, recorded_at = excluded.recorded_at""",
+        (
+            run_id,
+            monitor,
+            iteration,
+            coverage,
+            quality_score,
+            tasks_completed,
+            None if pusd is None else float(from_pusd(pusd)),
+            pusd,
+            iso_utc(recorded_at or datetime.now(UTC)),
+        ),
+    )
