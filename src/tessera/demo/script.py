@@ -12,7 +12,7 @@ call  agent           model (provider)                 usage
 5     python-expert   claude-sonnet-4 (anthropic)      HTTP 529 overloaded: no usage, task fails
 6     python-expert   claude-sonnet-4 (vertex_ai)      35 + 4,096 cache read in; 2,210 out
 7     reviewer        gpt-4o-mini (openai, ⇶)          6,020 in incl. 5,120 cached; 580 out
-8     python-expert   claude-sonnet-4 (anthropic, ⇶)   40 + 4,096 read + 1,024 1h write in; 1,320 out
+8     python-expert   claude-sonnet-4 (anthropic, ⇶)   40 + 4,096 read + 1,024 1h write; 1,320 out
 9     reviewer        gpt-4o-mini (openai, ⇶)          6,400 in incl. 5,120 cached; 512 out
 10    doc-writer      ft:gpt-4o-mini…:acme (openai)    2,900 in; 700 out (fine-tune: no price)
 11    doc-writer      gpt-4o (openai)                  2,300 in; 350 out
