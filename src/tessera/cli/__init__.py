@@ -18,8 +18,11 @@ def cli() -> None:
     """Local observability for teams of LLM agents: tokens, cost, traces."""
 
 
-for command in (demo, report, costs, tasks):
-    cli.add_command(command)
+# One line per command group, so each can be added or moved on its own.
+cli.add_command(demo)
+cli.add_command(report)
+cli.add_command(costs)
+cli.add_command(tasks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
