@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 import click
@@ -10,6 +12,7 @@ import click
 from tessera import __version__
 from tessera.cli.demo import demo
 from tessera.cli.reports import costs, report, tasks
+from tessera.errors import TesseraWarning
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -25,8 +28,21 @@ cli.add_command(costs)
 cli.add_command(tasks)
 
 
+def _show_runtime_messages() -> None:
+    # Warnings for library callers are logged by Tessera as well; on the command
+    # line the log line is enough, without Python's warning banner.
+    warnings.simplefilter("ignore", TesseraWarning)
+    logger = logging.getLogger("tessera")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("tessera: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv``; return the exit code (0 ok, 1 error, 2 usage)."""
+    _show_runtime_messages()
     try:
         cli.main(
             args=list(argv) if argv is not None else None,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -77,10 +78,14 @@ def print_json(rows: Sequence[Any]) -> None:
     click.echo(json.dumps(to_jsonable(list(rows)), indent=2))
 
 
-def usd(value: Decimal | None, unpriced: int = 0) -> str:
-    """Format a cost for a table: 6 decimals, and a mark when some calls had no price."""
-    text = "—" if value is None else f"${value:.6f}"
-    return f"{text} +{unpriced} unpriced" if unpriced else text
+def usd(value: Decimal | None) -> str:
+    """Format a cost for a table: dollars to 6 decimals; ``—`` when unknown."""
+    return "—" if value is None else f"${value:.6f}"
+
+
+def known_cost(value: Decimal, calls: int, unknown: int) -> Decimal | None:
+    """A group's cost, or None when no call of the group has a known cost."""
+    return None if calls and unknown >= calls else value
 
 
 def count(value: int | None) -> str:
@@ -89,8 +94,18 @@ def count(value: int | None) -> str:
 
 
 def table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
-    """A table with the given (header, justify) columns."""
-    result = Table(title=title, title_justify="left", header_style="bold")
+    """A table with the given (header, justify) columns that fits 80 columns.
+
+    Figures (right-justified columns) never wrap or get cut; when the terminal
+    is narrow, only the text columns give way, cut with an ellipsis.
+    """
+    # No vertical rules and no outer padding: more room for the figures.
+    result = Table(
+        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+    )
     for header, justify in columns:
-        result.add_column(header, justify=justify)  # type: ignore[arg-type]
+        figure = justify == "right"
+        result.add_column(
+            header, justify="right" if figure else "left", no_wrap=figure, overflow="ellipsis"
+        )
     return result

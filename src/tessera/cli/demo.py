@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
+import warnings
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ import click
 from tessera.cli._common import console, count, print_json, usd
 from tessera.cli.reports import print_agent_report, print_cost_groups
 from tessera.config import load_config
+from tessera.errors import UnpricedModelWarning
 from tessera.paths import data_dir
 from tessera.records import CallRecord
 from tessera.runtime.observer import Observer
@@ -62,13 +65,22 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     )
     if not as_json:
         out.print(
-            "[bold]Tessera demo[/]: planner, python-expert, reviewer and doc-writer "
-            "through the real openai and anthropic SDKs (HTTP answered locally).\n"
+            "[bold]Tessera demo[/]: four agents through the real openai and anthropic SDKs,\n"
+            "their HTTP answered locally with recorded responses (no network, no keys).\n"
+            "Each call as it is recorded (⇶ streamed):\n"
         )
-        observer.add_listener(lambda record: out.print(_call_line(record)))
+        out.print(CALLS_HEADER, style="bold", highlight=False)
+        observer.add_listener(lambda record: out.print(_call_line(record), highlight=False))
+    # The demo reports its unpriced model itself; the per-model warning would repeat it.
+    tessera_logger = logging.getLogger("tessera")
+    level = tessera_logger.level
+    tessera_logger.setLevel(logging.ERROR)
     try:
-        outcome = run_demo(observer, delay=not no_delay)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnpricedModelWarning)
+            outcome = run_demo(observer, delay=not no_delay)
     finally:
+        tessera_logger.setLevel(level)
         observer.shutdown()
     with MetricsStore(db) as store:
         agents = store.agent_summary()
@@ -80,7 +92,7 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     out.print()
     for iteration, go_on, reason in outcome.decisions:
         verdict = "continue" if go_on else "stop"
-        out.print(f"quality monitor, round {iteration}: [bold]{verdict}[/] — {reason}")
+        out.print(f"quality monitor, round {iteration}: [bold]{verdict}[/]\n  {reason}")
     for task_id in outcome.failed_tasks:
         out.print(
             f"[red]task {task_id} failed[/] (provider overloaded) and was retried on Vertex AI"
@@ -89,9 +101,10 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     print_agent_report(agents)
     print_cost_groups(by_model, "model")
     for model in unpriced:
+        calls = f"{model.calls} call" + ("s" if model.calls != 1 else "")
         out.print(
-            f"[yellow]unpriced[/]: {model.provider}/{model.model} ({model.calls} call) — "
-            "recorded without a cost, never as $0"
+            f"[yellow]no price[/] for {model.provider}/{model.model} ({calls}): recorded with "
+            "cost unknown, never as $0. Add one with `tessera pricing add`."
         )
     db_arg = shlex.quote(str(db))
     out.print(f"\nmetrics database: {db}\ntrace file:       {traces}\n")
@@ -102,17 +115,20 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
 
 
 def _call_line(record: CallRecord) -> str:
+    """One line per recorded call, 80 columns wide."""
     usage = record.usage
-    tokens = f"{count(usage.input_tokens)} in / {count(usage.output_tokens)} out"
+    model = record.response_model or record.request_model or "?"
+    model = model if len(model) <= 22 else model[:21] + "…"
+    tokens = f"{count(usage.input_tokens)} → {count(usage.output_tokens)}"
     if record.status == "error":
-        cost = f"[red]{record.error_type}[/]"
+        cost = "[red]failed[/]"
     elif record.cost_status == "unpriced":
-        cost = "[yellow]unpriced[/]"
+        cost = "[yellow]no price[/]"
     else:
         cost = usd(record.cost_usd)
-    stream = " (stream)" if record.stream else ""
-    return (
-        f"  {record.agent_name or '-':<13} {record.provider:<14} "
-        f"{(record.response_model or record.request_model or '?')[:30]:<30} "
-        f"{tokens:>22}{stream:<9} {cost}"
-    )
+    stream = "⇶" if record.stream else " "
+    agent = (record.agent_name or "-")[:13]
+    return f"{agent:<13} {record.provider:<14} {model:<22} {tokens:>13} {stream} {cost}"
+
+
+CALLS_HEADER = f"{'agent':<13} {'provider':<14} {'model':<22} {'tokens in→out':>13}   cost"

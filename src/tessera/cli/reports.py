@@ -12,6 +12,7 @@ from tessera.cli._common import (
     count,
     db_option,
     json_option,
+    known_cost,
     open_store,
     print_json,
     table,
@@ -21,67 +22,72 @@ from tessera.store.results import AgentSummary, CostGroup
 
 GROUPS = ("day", "agent", "model", "task", "provider")
 
+UNKNOWN_NOTE = "no price: calls whose cost is unknown; the costs shown leave them out."
+
 
 def print_agent_report(rows: list[AgentSummary]) -> None:
     """The seed's agent performance report as a table."""
-    out = table(
-        "Agent performance",
-        [
-            ("agent", "left"),
-            ("tasks", "right"),
-            ("ok", "right"),
-            ("success", "right"),
-            ("avg time", "right"),
-            ("cost", "right"),
-        ],
-    )
+    unknown = any(row.unpriced_calls for row in rows)
+    columns = [
+        ("agent", "left"),
+        ("tasks", "right"),
+        ("ok", "right"),
+        ("success", "right"),
+        ("avg time", "right"),
+        ("cost", "right"),
+    ]
+    out = table("Agent performance", columns + ([("no price", "right")] if unknown else []))
     for row in rows:
         avg = "—" if row.avg_duration_seconds is None else f"{row.avg_duration_seconds:.2f}s"
-        out.add_row(
+        cells = [
             row.agent_name or "(none)",
             str(row.tasks),
             str(row.successes),
             f"{row.success_rate:.0%}",
             avg,
-            usd(row.total_cost_usd, row.unpriced_calls),
-        )
+            usd(row.total_cost_usd),
+        ]
+        out.add_row(*cells, *([str(row.unpriced_calls or "")] if unknown else []))
     console().print(out)
+    if unknown:
+        console().print(UNKNOWN_NOTE, style="dim")
 
 
 def print_cost_groups(rows: list[CostGroup], group: str) -> None:
     """Cost grouped by ``group`` as a table, with a total line."""
-    out = table(
-        f"Cost by {group}",
-        [
-            (group, "left"),
-            ("calls", "right"),
-            ("input", "right"),
-            ("output", "right"),
-            ("cached", "right"),
-            ("cost", "right"),
-        ],
-    )
+    unknown = any(row.unpriced_calls for row in rows)
+    columns = [
+        (group, "left"),
+        ("calls", "right"),
+        ("input", "right"),
+        ("output", "right"),
+        ("cost", "right"),
+    ]
+    out = table(f"Cost by {group}", columns + ([("no price", "right")] if unknown else []))
     for row in rows:
-        out.add_row(
+        cells = [
             row.key or "(none)",
             str(row.calls),
             count(row.input_tokens),
             count(row.output_tokens),
-            count(row.cache_read_tokens),
-            usd(row.cost_usd, row.unpriced_calls),
-        )
-    total = sum((row.cost_usd for row in rows), Decimal(0))
-    unpriced = sum(row.unpriced_calls for row in rows)
+            usd(known_cost(row.cost_usd, row.calls, row.unpriced_calls)),
+        ]
+        out.add_row(*cells, *([str(row.unpriced_calls or "")] if unknown else []))
     out.add_section()
-    out.add_row(
+    total = sum((row.cost_usd for row in rows), Decimal(0))
+    cells = [
         "total",
         str(sum(r.calls for r in rows)),
         count(sum(r.input_tokens for r in rows)),
         count(sum(r.output_tokens for r in rows)),
-        count(sum(r.cache_read_tokens for r in rows)),
-        usd(total, unpriced),
+        usd(total),
+    ]
+    out.add_row(
+        *cells, *([str(sum(r.unpriced_calls for r in rows))] if unknown else []), style="bold"
     )
     console().print(out)
+    if unknown:
+        console().print(UNKNOWN_NOTE, style="dim")
 
 
 @click.command()
@@ -146,13 +152,18 @@ def tasks(
     )
     for row in rows:
         style = "red" if row.status == "failed" else None
+        cost = (
+            row.cost_usd
+            if row.cost_usd is None
+            else known_cost(row.cost_usd, row.calls or 0, row.unpriced_calls or 0)
+        )
         out.add_row(
             row.task_id,
             row.agent_name or "",
             row.phase or "",
             row.status or "",
             str(row.calls or 0),
-            usd(row.cost_usd, row.unpriced_calls or 0),
+            usd(cost),
             style=style,
         )
     console().print(out)

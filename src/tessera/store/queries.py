@@ -19,6 +19,7 @@ from tessera.store.results import (
     TaskRow,
     UnpricedModel,
 )
+from tessera.store.schema import COST_UNKNOWN
 
 CostGroupBy = Literal["day", "agent", "model", "task", "provider"]
 
@@ -32,10 +33,14 @@ _GROUP_COLUMNS: dict[str, str] = {
     "provider": "provider",
 }
 
-_CALL_SUMS = """COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
+_CALL_SUMS = (
+    """COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
     COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
     COALESCE(SUM(reasoning_tokens), 0), COALESCE(SUM(cost_pusd), 0),
-    SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END)"""
+    SUM("""
+    + COST_UNKNOWN
+    + """)"""
+)
 
 
 def _range(
@@ -265,7 +270,9 @@ def totals(conn: sqlite3.Connection) -> StoreTotals:
     """Calls, tasks, exact cost and unknown-cost calls in the whole store."""
     n_calls, pusd, unpriced = conn.execute(
         """SELECT COUNT(*), COALESCE(SUM(cost_pusd), 0),
-                  COALESCE(SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END), 0)
+                  COALESCE(SUM("""
+        + COST_UNKNOWN
+        + """), 0)
            FROM llm_calls"""
     ).fetchone()
     n_tasks = conn.execute("SELECT COUNT(*) FROM task_assignments").fetchone()[0]

@@ -25,8 +25,10 @@ class TaskTotals:
         cache_write_tokens: Sum of cache-write tokens.
         reasoning_tokens: Sum of reasoning tokens.
         cost_usd: Exact sum of the known costs.
-        unpriced_calls: Calls whose cost is unknown (no price or no usage), so
-            ``cost_usd`` is a lower bound when this is not 0.
+        unpriced_calls: Calls whose cost is unknown (no price, or no usage
+            reported), so ``cost_usd`` is a lower bound when this is not 0. A
+            request that failed without reporting usage was not billed and is
+            not counted here.
         duration_seconds: Wall time of the phase.
     """
 

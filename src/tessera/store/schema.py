@@ -7,6 +7,14 @@ per 1,000 tokens, as the seed names them.
 
 from __future__ import annotations
 
+#: 1 for a call whose cost is unknown: no price, or no usage reported. A
+#: request that failed without reporting usage was not billed, so it is not
+#: unknown; it costs nothing that anyone can know of.
+COST_UNKNOWN = (
+    "CASE WHEN cost_pusd IS NULL"
+    " AND NOT (status = 'error' AND usage_reported = 0) THEN 1 ELSE 0 END"
+)
+
 RUNS = """
 CREATE TABLE runs (
     run_id TEXT PRIMARY KEY,
@@ -171,7 +179,9 @@ SELECT date(started_at, 'localtime') AS day,
        SUM(output_tokens) AS output_tokens,
        SUM(COALESCE(total_tokens, input_tokens + output_tokens)) AS tokens,
        SUM(cost_usd) AS cost_usd,
-       SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END) AS unpriced_calls
+       SUM("""
+    + COST_UNKNOWN
+    + """) AS unpriced_calls
 FROM llm_calls
 GROUP BY day""",
     """

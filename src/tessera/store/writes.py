@@ -10,6 +10,7 @@ from typing import Any, get_args
 from tessera.records import CallRecord, CostStatus, RunRecord, TaskEnd, TaskStart
 from tessera.store.convert import from_pusd, iso_utc, to_json, to_pusd
 from tessera.store.results import TaskTotals
+from tessera.store.schema import COST_UNKNOWN
 
 _COST_STATUSES = frozenset(get_args(CostStatus))
 
@@ -145,11 +146,15 @@ def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
     )
 
 
-_SUMS = """SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
+_SUMS = (
+    """SELECT COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
        COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0),
        COALESCE(SUM(reasoning_tokens), 0), COALESCE(SUM(cost_pusd), 0),
-       SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END)
+       SUM("""
+    + COST_UNKNOWN
+    + """)
 FROM llm_calls WHERE task_id = ?"""
+)
 
 
 def finish_task(conn: sqlite3.Connection, end: TaskEnd) -> TaskTotals:
