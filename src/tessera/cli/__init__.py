@@ -12,7 +12,7 @@ import click
 from tessera import __version__
 from tessera.cli.demo import demo
 from tessera.cli.reports import costs, report, tasks
-from tessera.errors import TesseraWarning
+from tessera.errors import TesseraError, TesseraWarning
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except TesseraError as exc:
+        # A refused database, a bad configuration, an unknown model: one line, exit 1.
+        click.echo(f"Error: {exc}", err=True)
+        return 1
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1

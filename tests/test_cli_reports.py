@@ -1,0 +1,119 @@
+"""``tessera report``, ``costs`` and ``tasks`` over a store filled through the recording API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tessera.cli import main
+from tessera.demo import recordings as rec
+from tessera.runtime.observer import Observer
+
+
+@pytest.fixture
+def filled_db(tmp_path: Path) -> Path:
+    db = tmp_path / "metrics.db"
+    observer = Observer(db=db, traces_file=tmp_path / "traces.jsonl")
+    with observer.run("cli test"):
+        with observer.task("t1", agent_name="coder", phase="build"):
+            # gpt-4o-mini 0.15 / 0.60 per MTok: 10,000×0.15 + 2,000×0.60 = 2,700 → $0.0027
+            observer.record(
+                rec.openai_chat("gpt-4o-mini", "x", 10_000, 2_000, response_id="r1"), "openai"
+            )
+        with pytest.raises(RuntimeError), observer.task("t2", agent_name="coder", phase="build"):
+            # claude-sonnet-4: 1,000×3 + 500×15 = 10,500 → $0.0105
+            observer.record(
+                rec.anthropic_message(
+                    "claude-sonnet-4-20250514",
+                    "y",
+                    rec.anthropic_usage(1000, 500),
+                    message_id="msg_1",
+                ),
+                "anthropic",
+            )
+            raise RuntimeError("tests failed")
+        with observer.task("t3", agent_name="reviewer", phase="review"):
+            # gpt-4o 2.50 / 10 (cached 1.25): 4,000 incl. 2,048 cached, 100 out:
+            # 1,952×2.50 + 2,048×1.25 + 100×10 = 4,880 + 2,560 + 1,000 = 8,440 → $0.00844
+            observer.record(
+                rec.openai_chat("gpt-4o-2024-08-06", "z", 4000, 100, cached=2048, response_id="r3"),
+                "openai",
+            )
+    observer.shutdown()
+    return db
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    assert main([*args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_json(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = run_json(capsys, "report", "--db", str(filled_db))
+    assert isinstance(rows, list)
+    by_agent = {row["agent_name"]: row for row in rows}
+    # coder: t1 ok ($0.0027) + t2 failed ($0.0105) = $0.0132, 1 of 2 succeeded.
+    assert by_agent["coder"]["tasks"] == 2
+    assert by_agent["coder"]["successes"] == 1
+    assert by_agent["coder"]["success_rate"] == 0.5
+    assert by_agent["coder"]["total_cost_usd"] == "0.0132"
+    assert by_agent["reviewer"]["total_cost_usd"] == "0.00844"
+    # Most expensive agent first.
+    assert [row["agent_name"] for row in rows] == ["coder", "reviewer"]
+
+
+def test_costs_by_model_and_agent(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    by_model = run_json(capsys, "costs", "--by", "model", "--db", str(filled_db))
+    assert isinstance(by_model, list)
+    costs = {row["key"]: row["cost_usd"] for row in by_model}
+    assert costs == {
+        "claude-sonnet-4-20250514": "0.0105",
+        "gpt-4o-2024-08-06": "0.00844",
+        "gpt-4o-mini": "0.0027",
+    }
+    by_day = run_json(capsys, "costs", "--by", "day", "--db", str(filled_db))
+    assert isinstance(by_day, list) and len(by_day) == 1
+    # 0.0027 + 0.0105 + 0.00844 = 0.02164; tokens in 10,000 + 1,000 + 4,000 = 15,000.
+    assert by_day[0]["cost_usd"] == "0.02164"
+    assert by_day[0]["input_tokens"] == 15_000
+
+
+def test_tasks_json_and_failed_filter(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    failed = run_json(capsys, "tasks", "--status", "failed", "--db", str(filled_db))
+    assert isinstance(failed, list)
+    assert [(t["task_id"], t["error_message"]) for t in failed] == [
+        ("t2", "RuntimeError: tests failed")
+    ]
+
+
+def test_tables_fit_80_columns(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["report"], ["costs", "--by", "model"], ["tasks"]):
+        assert main([*command, "--db", str(filled_db)]) == 0
+        out = capsys.readouterr().out
+        assert max(len(line) for line in out.splitlines()) <= 80, command
+        assert "coder" in out or "gpt-4o-mini" in out
+
+
+def test_missing_database_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--db", str(tmp_path / "nope.db")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nope.db" in err
+
+
+def test_not_a_database_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database\n")
+    assert main(["report", "--db", str(bogus)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "notes.db" in err
+    assert bogus.read_text() == "these are my notes, not a database\n"
+
+
+def test_unknown_group_is_a_usage_error(filled_db: Path) -> None:
+    assert main(["costs", "--by", "week", "--db", str(filled_db)]) == 2
