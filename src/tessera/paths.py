@@ -34,9 +34,16 @@ def default_traces_path() -> Path:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) if missing; a directory Tessera creates is 0700."""
-    if path.is_dir():
-        return
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # mkdir's mode is filtered by the umask; set it explicitly.
-    os.chmod(path, 0o700)
+    """Create ``path`` and its missing parents; every directory Tessera creates is 0700.
+
+    Directories that already exist keep their mode: they are the user's.
+    """
+    missing: list[Path] = []
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            break
+        missing.append(candidate)
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        # mkdir's mode is filtered by the umask; set it explicitly.
+        os.chmod(directory, 0o700)
