@@ -133,17 +133,3 @@ def test_demo_default_location_is_replaced_each_run(isolated_data_dir: Path) -> 
     with sqlite3.connect(db) as conn:
         (calls,) = conn.execute("SELECT COUNT(*) FROM llm_calls").fetchone()
     assert calls == 11  # the second run started from a clean demo database
-
-
-def test_created_directories_are_private(tmp_path: Path) -> None:
-    import stat
-
-    from tessera.paths import ensure_private_dir
-
-    (tmp_path / "home").mkdir(mode=0o755)
-    target = tmp_path / "home" / "share" / "tessera"
-    ensure_private_dir(target)
-    # Both levels Tessera created are 0700; the existing parent keeps its 0755.
-    assert stat.S_IMODE((tmp_path / "home" / "share").stat().st_mode) == 0o700
-    assert stat.S_IMODE(target.stat().st_mode) == 0o700
-    assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o755
