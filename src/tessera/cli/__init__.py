@@ -11,6 +11,8 @@ import click
 
 from tessera import __version__
 from tessera.cli.demo import demo
+from tessera.cli.pricing import pricing
+from tessera.cli.quality import quality
 from tessera.cli.reports import costs, report, tasks
 from tessera.errors import TesseraError, TesseraWarning
 
@@ -26,6 +28,8 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(costs)
 cli.add_command(tasks)
+cli.add_command(pricing)
+cli.add_command(quality)
 
 
 def _show_runtime_messages() -> None:

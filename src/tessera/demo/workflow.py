@@ -106,7 +106,7 @@ def run_demo(observer: Observer, *, delay: bool = True) -> DemoOutcome:
                 coverage=coverage,
                 quality_score=quality,
                 tasks_completed=2,
-                cost_usd=float(spent + review_cost),
+                cost_usd=spent + review_cost,
             )
             go_on, reason = monitor.should_continue(iteration=iteration)
             outcome.decisions.append((iteration, go_on, reason))
