@@ -11,7 +11,6 @@ import click
 
 from tessera import __version__
 from tessera.cli.demo import demo
-from tessera.cli.pricing import pricing
 from tessera.cli.quality import quality
 from tessera.cli.reports import costs, report, tasks
 from tessera.errors import TesseraError, TesseraWarning
@@ -28,7 +27,6 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(costs)
 cli.add_command(tasks)
-cli.add_command(pricing)
 cli.add_command(quality)
 
 
