@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 import click
 
 from tessera import __version__
+from tessera.cli.config_cmd import config_group
 from tessera.cli.demo import demo
 from tessera.cli.quality import quality
 from tessera.cli.reports import costs, report, tasks
@@ -18,8 +20,18 @@ from tessera.errors import TesseraError, TesseraWarning
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
 @click.version_option(__version__, prog_name="tessera")
-def cli() -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: $TESSERA_CONFIG, else ~/.config/tessera/config.yaml).",
+)
+def cli(config_file: str | None) -> None:
     """Local observability for teams of LLM agents: tokens, cost, traces."""
+    if config_file is not None:
+        # Every command reads the configuration through this variable.
+        os.environ["TESSERA_CONFIG"] = config_file
 
 
 # One line per command group, so each can be added or moved on its own.
@@ -28,6 +40,7 @@ cli.add_command(report)
 cli.add_command(costs)
 cli.add_command(tasks)
 cli.add_command(quality)
+cli.add_command(config_group)
 
 
 def _show_runtime_messages() -> None:

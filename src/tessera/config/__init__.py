@@ -1,4 +1,8 @@
-"""Loading ``config.yaml``: file location, validation, path expansion."""
+"""Loading ``config.yaml``: where it is, validation, environment overrides, path expansion.
+
+Precedence, highest first: an explicit argument (``--db``), an environment
+variable, the configuration file, the built-in default.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tessera.config.errors import describe_validation_error
 from tessera.config.model import TesseraConfig
 from tessera.errors import ConfigError
-from tessera.paths import default_db_path, default_traces_path
+from tessera.paths import DB_FILENAME, TRACES_FILENAME, default_db_path, default_traces_path
 
 __all__ = [
+    "ENV_METRICS_DB",
+    "ENV_TRACES_FILE",
     "TesseraConfig",
     "config_path",
     "expand_path",
@@ -21,6 +28,10 @@ __all__ = [
     "metrics_db_path",
     "traces_file_path",
 ]
+
+#: Environment variables that override one path each.
+ENV_METRICS_DB = "TESSERA_METRICS_DB"
+ENV_TRACES_FILE = "TESSERA_TRACES_FILE"
 
 
 def config_path() -> Path:
@@ -46,10 +57,19 @@ def load_config(path: Path | None = None) -> TesseraConfig:
             message names the file, the key path, the bad value and the expected form.
     """
     path = path if path is not None else config_path()
+    data = read_config_data(path)
+    try:
+        return TesseraConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(path, exc)) from exc
+
+
+def read_config_data(path: Path) -> dict[str, Any]:
+    """The file's YAML as a mapping (empty when the file does not exist)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return TesseraConfig()
+        return {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
     try:
@@ -57,30 +77,37 @@ def load_config(path: Path | None = None) -> TesseraConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if data is None:
-        return TesseraConfig()
+        return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    try:
-        return TesseraConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(path, exc)) from exc
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    key = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        return f"{path}: unknown key {key!r}"
-    return f"{path}: {key}: {first['msg']} (got {first.get('input')!r})"
+    return data
 
 
 def metrics_db_path(config: TesseraConfig) -> Path:
-    """The metrics database the configuration points at."""
-    configured = config.observability.local.metrics_db
-    return expand_path(configured) if configured else default_db_path()
+    """The metrics database: ``$TESSERA_METRICS_DB``, ``$TESSERA_DATA_DIR``, the file, default."""
+    return _path(
+        config.observability.local.metrics_db, ENV_METRICS_DB, DB_FILENAME, default_db_path
+    )
 
 
 def traces_file_path(config: TesseraConfig) -> Path:
-    """The JSONL trace file the configuration points at."""
-    configured = config.observability.local.traces_file
-    return expand_path(configured) if configured else default_traces_path()
+    """The trace file: ``$TESSERA_TRACES_FILE``, ``$TESSERA_DATA_DIR``, the file, default."""
+    return _path(
+        config.observability.local.traces_file,
+        ENV_TRACES_FILE,
+        TRACES_FILENAME,
+        default_traces_path,
+    )
+
+
+def _path(configured: str | None, env_var: str, filename: str, default: Any) -> Path:
+    own = os.environ.get(env_var)
+    if own:
+        return expand_path(own)
+    data_dir = os.environ.get("TESSERA_DATA_DIR")
+    if data_dir:
+        return expand_path(data_dir) / filename
+    if configured:
+        return expand_path(configured)
+    result: Path = default()
+    return result

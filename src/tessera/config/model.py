@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 
 class _Section(BaseModel):
@@ -18,7 +19,7 @@ class _Section(BaseModel):
 class LocalSettings(_Section):
     """Where the local metrics database and trace file live."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     traces_file: str | None = None
     metrics_db: str | None = None
 
@@ -33,7 +34,7 @@ class ObservabilitySettings(_Section):
     """The ``observability`` section."""
 
     local: LocalSettings = Field(default_factory=LocalSettings)
-    capture_content: bool = False
+    capture_content: StrictBool = False
     otlp: OtlpSettings = Field(default_factory=OtlpSettings)
 
 
@@ -63,6 +64,19 @@ class CostSettings(_Section):
 
     limits: Limits = Field(default_factory=Limits)
     timezone: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'Europe/Paris' or 'UTC'"
+            ) from None
+        return value
 
 
 class CustomPrice(_Section):
