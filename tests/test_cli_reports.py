@@ -117,3 +117,45 @@ def test_not_a_database_is_refused_and_left_alone(
 
 def test_unknown_group_is_a_usage_error(filled_db: Path) -> None:
     assert main(["costs", "--by", "week", "--db", str(filled_db)]) == 2
+
+
+def test_calls_json_and_csv(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = run_json(capsys, "calls", "--task", "t3", "--db", str(filled_db))
+    assert isinstance(rows, list) and len(rows) == 1
+    call = rows[0]
+    # 4,000 prompt tokens of which 2,048 cached; $0.00844 worked out above.
+    assert (call["input_tokens"], call["cache_read_tokens"], call["cost_usd"]) == (
+        4000,
+        2048,
+        "0.00844",
+    )
+    assert main(["costs", "--by", "agent", "--csv", "--db", str(filled_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("key,calls,input_tokens,output_tokens")
+    # coder: 0.0027 + 0.0105 = 0.0132; reviewer 0.00844. Most expensive first.
+    assert lines[1].startswith("coder,2,11000,2500,") and lines[1].endswith(",0.0132,0")
+    assert lines[2].startswith("reviewer,1,4000,100,")
+
+
+def test_since_until_filter(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    everything = run_json(capsys, "costs", "--by", "day", "--since", "1d", "--db", str(filled_db))
+    assert isinstance(everything, list) and everything[0]["calls"] == 3
+    future = run_json(capsys, "costs", "--since", "2999-01-01", "--db", str(filled_db))
+    assert future == []
+    past = run_json(capsys, "report", "--until", "2000-01-01", "--db", str(filled_db))
+    assert past == []
+    assert main(["costs", "--since", "yesterday", "--db", str(filled_db)]) == 2
+
+
+def test_parse_moment_reads_dates_in_the_zone() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tessera.cli._options import parse_moment
+
+    now = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    assert parse_moment("7d", UTC, now) == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    assert parse_moment("90m", UTC, now) == datetime(2026, 12, 3, 13, 30, tzinfo=UTC)
+    # Midnight in Paris on 1 December (UTC+1 in winter) is 23:00 UTC on 30 November.
+    paris = parse_moment("2026-12-01", ZoneInfo("Europe/Paris"), now)
+    assert paris.astimezone(UTC) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from tessera import __version__
 from tessera.cli.config_cmd import config_group
 from tessera.cli.demo import demo
 from tessera.cli.quality import quality
-from tessera.cli.reports import costs, report, tasks
+from tessera.cli.reports import calls, costs, report, tasks
 from tessera.errors import TesseraError, TesseraWarning
 
 
@@ -39,6 +39,7 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(costs)
 cli.add_command(tasks)
+cli.add_command(calls)
 cli.add_command(quality)
 cli.add_command(config_group)
 

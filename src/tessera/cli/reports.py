@@ -18,6 +18,14 @@ from tessera.cli._common import (
     table,
     usd,
 )
+from tessera.cli._options import (
+    csv_option,
+    display_zone,
+    local_time,
+    print_csv,
+    range_options,
+    resolve_range,
+)
 from tessera.store.results import AgentSummary, CostGroup
 
 GROUPS = ("day", "agent", "model", "task", "provider")
@@ -91,14 +99,21 @@ def print_cost_groups(rows: list[CostGroup], group: str) -> None:
 
 
 @click.command()
+@range_options
 @db_option
 @json_option
-def report(db: Path | None, as_json: bool) -> None:
+@csv_option
+def report(
+    since: str | None, until: str | None, db: Path | None, as_json: bool, as_csv: bool
+) -> None:
     """Agent performance: tasks, successes, success rate, average duration, cost."""
+    start, end = resolve_range(since, until, display_zone())
     with open_store(db) as store:
-        rows = store.agent_summary()
+        rows = store.agent_summary(since=start, until=end)
     if as_json:
         print_json(rows)
+    elif as_csv:
+        print_csv(rows)
     else:
         print_agent_report(rows)
 
@@ -112,14 +127,31 @@ def report(db: Path | None, as_json: bool) -> None:
     show_default=True,
     help="How to group the calls.",
 )
+@range_options
 @db_option
 @json_option
-def costs(group: str, db: Path | None, as_json: bool) -> None:
-    """Cost of the recorded model calls, grouped by day, agent, model, task or provider."""
+@csv_option
+def costs(
+    group: str,
+    since: str | None,
+    until: str | None,
+    db: Path | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Cost of the recorded model calls, grouped by day, agent, model, task or provider.
+
+    Days are calendar days in the configured zone (cost.timezone), else the
+    machine's.
+    """
+    zone = display_zone()
+    start, end = resolve_range(since, until, zone)
     with open_store(db) as store:
-        rows = store.cost_by(group)
+        rows = store.cost_by(group, since=start, until=end, tz=zone)
     if as_json:
         print_json(rows)
+    elif as_csv:
+        print_csv(rows)
     else:
         print_cost_groups(rows, group)
 
@@ -130,14 +162,23 @@ def costs(group: str, db: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @db_option
 @json_option
+@csv_option
 def tasks(
-    status: str | None, agent: str | None, limit: int, db: Path | None, as_json: bool
+    status: str | None,
+    agent: str | None,
+    limit: int,
+    db: Path | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Tasks, newest first, with their status, calls and cost."""
     with open_store(db) as store:
         rows = store.tasks(status=status, agent=agent, limit=limit)
     if as_json:
         print_json(rows)
+        return
+    if as_csv:
+        print_csv(rows)
         return
     out = table(
         "Tasks",
@@ -165,5 +206,65 @@ def tasks(
             str(row.calls or 0),
             usd(cost),
             style=style,
+        )
+    console().print(out)
+
+
+@click.command()
+@click.option("--task", "task_id", default=None, help="Only this task's calls.")
+@click.option("--agent", default=None, help="Only this agent's calls.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@range_options
+@db_option
+@json_option
+@csv_option
+def calls(
+    task_id: str | None,
+    agent: str | None,
+    limit: int,
+    since: str | None,
+    until: str | None,
+    db: Path | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Model calls, newest first: tokens, cost, and whether usage was reported."""
+    zone = display_zone()
+    start, end = resolve_range(since, until, zone)
+    with open_store(db) as store:
+        rows = store.calls(task_id=task_id, agent=agent, since=start, until=end, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    if as_csv:
+        print_csv(rows)
+        return
+    out = table(
+        "Model calls",
+        [
+            ("time", "left"),
+            ("agent", "left"),
+            ("model", "left"),
+            ("in", "right"),
+            ("out", "right"),
+            ("cost", "right"),
+        ],
+    )
+    for row in rows:
+        if row.status == "error":
+            cost = f"failed ({row.error_type})" if row.error_type else "failed"
+        elif row.cost_status == "unpriced":
+            cost = "no price"
+        elif not row.usage_reported:
+            cost = "no usage"
+        else:
+            cost = usd(row.cost_usd)
+        out.add_row(
+            local_time(row.started_at, zone)[5:],
+            row.agent_name or "",
+            row.response_model or row.request_model or "",
+            count(row.input_tokens),
+            count(row.output_tokens),
+            cost,
         )
     console().print(out)
