@@ -7,6 +7,7 @@ import sqlite3
 import stat
 from contextlib import closing
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,7 @@ def test_fresh_database_has_every_table_seed_column_and_view(tmp_path: Path) -> 
     version = version_rows[0][0]
     assert views == {"agent_summary", "daily_cost", "unpriced_models"}
     # One migration (m001_initial) exists, so the file is at schema 1.
-    assert version == SCHEMA_VERSION == len(MIGRATIONS) == 1
+    assert version == SCHEMA_VERSION == len(MIGRATIONS) == 2
 
 
 def test_default_path_is_private_and_in_wal_mode(isolated_data_dir: Path) -> None:
@@ -148,7 +149,7 @@ def test_newer_schema_is_refused_and_left_unchanged(tmp_path: Path) -> None:
         MetricsStore(path).totals()
     message = str(caught.value)
     assert "future.db" in message
-    assert "newer Tessera (schema 999, this version knows 1); upgrade tessera" in message
+    assert "newer Tessera (schema 999, this version knows 2); upgrade tessera" in message
     assert "\n" not in message
     assert path.read_bytes() == before
 
@@ -185,8 +186,8 @@ def test_migration_runs_from_an_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"")
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        assert migrate(conn, path, 0) == 1
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert migrate(conn, path, 0) == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
         # A second process that read version 0 before the first one committed
         # re-reads it under the lock and applies nothing.
         assert migrate(conn, path, 0) == 0
@@ -202,3 +203,28 @@ def test_close_then_reuse_reopens(tmp_path: Path) -> None:
     assert store.integrity_check() == []
     store.close()
     assert _sql(tmp_path / "m.db", "SELECT COUNT(*) FROM runs") == [[(2,)]]
+
+
+def test_schema_1_file_is_migrated_with_every_row_kept(tmp_path: Path) -> None:
+
+    from tessera.store import MetricsStore
+    from tessera.store.migrations import m001_initial
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    m001_initial(conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO agent_performance (agent_name, task_id, success, cost_usd, cost_pusd, "
+        "timestamp) VALUES ('old-agent', 't0', 1, 0.5, 500000000000, '2026-01-01T00:00:00.000Z')"
+    )
+    conn.commit()
+    conn.close()
+    with MetricsStore(path) as store:
+        summary = store.agent_summary()
+    assert [(s.agent_name, s.total_cost_usd) for s in summary] == [("old-agent", Decimal("0.5"))]
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == 2
+    tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"cost_reservations", "limit_crossings"} <= tables
+    check.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,7 +14,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from tessera._log import log_internal_error
 from tessera.capture import extract_usage
-from tessera.capture.providers import otel_provider_name
+from tessera.pricing import CallCost
 from tessera.records import CallRecord
 from tessera.runtime.scopes import current_run, current_task
 from tessera.tracing import attributes as attr
@@ -20,6 +22,9 @@ from tessera.usage import Usage
 
 if TYPE_CHECKING:
     from tessera.runtime.observer import Observer
+
+
+_warnings_lock = threading.Lock()
 
 
 class CallRecording:
@@ -64,7 +69,7 @@ class CallRecording:
     def _start_attributes(self) -> dict[str, Any]:
         attributes: dict[str, Any] = {
             attr.GEN_AI_OPERATION_NAME: "chat",
-            attr.GEN_AI_PROVIDER_NAME: otel_provider_name(self.provider),
+            attr.GEN_AI_PROVIDER_NAME: attr.provider_name(self.provider),
             attr.TESSERA_STREAM: self.stream,
         }
         if self.request_model:
@@ -95,7 +100,13 @@ class CallRecording:
                 self.provider, self.request_model, f"call failed: {type(error).__name__}"
             )
         self.span.record_exception(error)
-        return self._finish(usage, "error", type(error).__name__, None)
+        try:
+            return self._finish(usage, "error", type(error).__name__, None)
+        except Warning:
+            # A warning turned into an error (-W error) must not replace the
+            # call's own exception, which the caller is about to receive; the
+            # pricing notice is in the log too.
+            return None
 
     def _finish(
         self, usage: Usage, status: str, error_type: str | None, ended_at: datetime | None
@@ -104,22 +115,34 @@ class CallRecording:
             return None
         self._finished = True
         ended = ended_at or datetime.now(UTC)
+        caught: list[warnings.WarningMessage] = []
+        record: CallRecord | None = None
         try:
-            record = self._record(usage, status, error_type, ended)
+            record = self._record(usage, status, error_type, ended, caught)
+            self._annotate_span(record)
         except Exception:
             log_internal_error("recording a model call")
+        finally:
             self.span.end(end_time=_ns(ended))
-            return None
-        self._annotate_span(record)
-        self.span.end(end_time=_ns(ended))
+        # Only now that the call is stored: under warnings-as-errors this raises
+        # into the caller, as the user asked, but no longer costs the record.
+        for message in caught:
+            warnings.warn_explicit(
+                message.message, message.category, message.filename, message.lineno
+            )
         return record
 
     def _record(
-        self, usage: Usage, status: str, error_type: str | None, ended: datetime
+        self,
+        usage: Usage,
+        status: str,
+        error_type: str | None,
+        ended: datetime,
+        caught: list[warnings.WarningMessage],
     ) -> CallRecord:
         if usage.provider is None:
             usage = replace(usage, provider=self.provider)
-        cost = self.observer.calculator.price_call(usage, at=self.started_at)
+        cost = self._price(usage, caught)
         context = self.span.get_span_context()
         task = self.task
         record = CallRecord(
@@ -154,6 +177,17 @@ class CallRecording:
                 task.unpriced_calls += 1
         self.observer.store_call(record)
         return record
+
+    def _price(self, usage: Usage, caught: list[warnings.WarningMessage]) -> CallCost:
+        # Pricing warns (UnpricedModelWarning) for an unknown model; under
+        # ``-W error`` that warning would raise here and lose the record, so it
+        # is held back and re-issued by ``_finish`` once the call is stored.
+        # catch_warnings swaps process-wide state, hence the lock.
+        with _warnings_lock, warnings.catch_warnings(record=True) as held:
+            warnings.simplefilter("always")
+            cost = self.observer.calculator.price_call(usage, at=self.started_at)
+        caught.extend(held)
+        return cost
 
     def _annotate_span(self, record: CallRecord) -> None:
         usage = record.usage

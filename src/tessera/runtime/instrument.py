@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -41,7 +41,9 @@ def instrument(
     Supports ``OpenAI``, ``AsyncOpenAI`` (and OpenAI-compatible endpoints such as a
     GitHub Copilot proxy), ``Anthropic``, ``AsyncAnthropic``, ``AnthropicVertex``
     and ``AsyncAnthropicVertex``. The client is changed in place and returned;
-    instrumenting twice is harmless.
+    instrumenting twice is harmless, and clients derived with ``with_options``
+    or ``copy`` are instrumented too. Recorded: ``chat.completions.create``
+    (OpenAI), ``messages.create`` and ``messages.stream`` (Anthropic).
 
     Args:
         client: The SDK client.
@@ -67,9 +69,25 @@ def instrument(
         messages.stream = _wrap_stream_helper(messages.stream, observer, name)
     else:
         raise TypeError(f"instrument() supports OpenAI and Anthropic clients, not {type(client)!r}")
+    _instrument_copies(client, observer, provider)
     setattr(client, _MARK, True)
     logger.debug("instrumented %s client as provider %s", type(client).__name__, name)
     return client
+
+
+def _instrument_copies(client: Any, observer: Observer | None, provider: str | None) -> None:
+    # ``client.with_options(timeout=...)`` (an alias of ``copy``) builds a new
+    # client whose resources are fresh: without this its calls would go unrecorded.
+    original = getattr(client, "copy", None)
+    if not callable(original):
+        return
+
+    @functools.wraps(original)
+    def copy(*args: Any, **kwargs: Any) -> Any:
+        return instrument(original(*args, **kwargs), observer=observer, provider=provider)
+
+    client.copy = copy
+    client.with_options = copy
 
 
 def _openai_provider(client: object) -> str:
@@ -106,11 +124,24 @@ def _wrap_create(
     original: Callable[..., Any], observer: Observer | None, provider: str, shape: str
 ) -> Callable[..., Any]:
     def finish(recording: CallRecording, response: Any) -> Any:
-        if recording.stream:
+        if not recording.stream:
+            recording.succeed_with(response)
+            return response
+        try:
             wrapper = AsyncRecordedStream if hasattr(response, "__aiter__") else RecordedStream
             return wrapper(response, recording, stream_accumulator(provider, shape))
-        recording.succeed_with(response)
-        return response
+        except Exception:
+            log_internal_error("wrapping a response stream")
+            return response
+
+    async def complete(recording: CallRecording, pending: Awaitable[Any]) -> Any:
+        try:
+            with trace.use_span(recording.span, end_on_exit=False):
+                response = await pending
+        except BaseException as exc:
+            recording.fail(exc)
+            raise
+        return finish(recording, response)
 
     if inspect.iscoroutinefunction(original):
 
@@ -119,13 +150,7 @@ def _wrap_create(
             recording = _begin(observer, provider, kwargs)
             if recording is None:
                 return await original(*args, **kwargs)
-            try:
-                with trace.use_span(recording.span, end_on_exit=False):
-                    response = await original(*args, **kwargs)
-            except BaseException as exc:
-                recording.fail(exc)
-                raise
-            return finish(recording, response)
+            return await complete(recording, original(*args, **kwargs))
 
         return create_async
 
@@ -140,6 +165,10 @@ def _wrap_create(
         except BaseException as exc:
             recording.fail(exc)
             raise
+        if inspect.isawaitable(response):
+            # An async client whose ``create`` is a plain function returning a
+            # coroutine (openai's AsyncCompletions): the request runs on await.
+            return complete(recording, response)
         return finish(recording, response)
 
     return create
@@ -172,7 +201,12 @@ class _RecordedStreamManager:
         self._stream: Any = None
 
     def __enter__(self) -> Any:
-        self._stream = self._manager.__enter__()
+        # The request is sent here; when it fails, ``__exit__`` is never called.
+        try:
+            self._stream = self._manager.__enter__()
+        except BaseException as exc:
+            self._recording.fail(exc)
+            raise
         return self._stream
 
     def __exit__(
@@ -181,11 +215,20 @@ class _RecordedStreamManager:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> Any:
-        self._finish(exc)
-        return self._manager.__exit__(exc_type, exc, tb)
+        # The SDK's exit closes the response even when recording re-issues a
+        # warning that -W error turns into an exception.
+        try:
+            self._finish(exc)
+        finally:
+            closed = self._manager.__exit__(exc_type, exc, tb)
+        return closed
 
     async def __aenter__(self) -> Any:
-        self._stream = await self._manager.__aenter__()
+        try:
+            self._stream = await self._manager.__aenter__()
+        except BaseException as exc:
+            self._recording.fail(exc)
+            raise
         return self._stream
 
     async def __aexit__(
@@ -194,8 +237,11 @@ class _RecordedStreamManager:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> Any:
-        self._finish(exc)
-        return await self._manager.__aexit__(exc_type, exc, tb)
+        try:
+            self._finish(exc)
+        finally:
+            closed = await self._manager.__aexit__(exc_type, exc, tb)
+        return closed
 
     def _finish(self, error: BaseException | None) -> None:
         if error is not None:

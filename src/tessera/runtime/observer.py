@@ -18,6 +18,7 @@ from tessera.pricing import CostCalculator
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
 from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
+from tessera.runtime.signals import install_sigterm_handler
 from tessera.store import MetricsStore
 from tessera.tracing import attributes as attr
 from tessera.tracing.provider import make_tracer_provider, register_shutdown
@@ -25,6 +26,16 @@ from tessera.tracing.provider import make_tracer_provider, register_shutdown
 
 class Observer:
     """Records runs, tasks and model calls into the metrics store and the trace file.
+
+    The open run and task live in context variables: calls made in asyncio
+    tasks started inside a task block, and in ``asyncio.to_thread``, are
+    recorded in it. A ``concurrent.futures`` pool does not copy the context:
+    use :class:`tessera.runtime.context.ContextExecutor`, or
+    :func:`~tessera.runtime.context.submit_with_context`, or submit
+    ``contextvars.copy_context().run`` yourself.
+
+    Nothing is installed for signals by default; see
+    :meth:`install_sigterm_handler` for processes that are stopped with SIGTERM.
 
     Args:
         db: Metrics database path; default from the configuration.
@@ -104,9 +115,11 @@ class Observer:
         """Open a task: a ``task_assignments`` row and an ``invoke_agent`` span.
 
         Every model call made inside the block (in this thread, in asyncio tasks
-        it starts, or in threads given a copy of its context) is recorded in the
-        task. On exit the task is completed, or failed with the exception's
-        message, and one ``agent_performance`` row is written.
+        it starts, or in threads given a copy of its context, see
+        :mod:`tessera.runtime.context`) is recorded in the task. On exit the task
+        is completed, or failed with the exception's message (the exception
+        propagates unchanged), and one ``agent_performance`` row is written.
+        ``task.tool(name)`` traces a tool call inside the task.
         """
         started = datetime.now(UTC)
         task_id = task_id or f"task-{uuid.uuid4().hex[:12]}"
@@ -117,7 +130,9 @@ class Observer:
             start_time=_ns(started),
             attributes=_task_attributes(task_id, agent_name, phase, run_id, type),
         )
-        scope = TaskScope(task_id, agent_name, phase, description, type, run_id, started, span)
+        scope = TaskScope(
+            task_id, agent_name, phase, description, type, run_id, started, span, self.tracer
+        )
         context = span.get_span_context()
         start = TaskStart(
             task_id=task_id,
@@ -213,6 +228,19 @@ class Observer:
             write(self.store)
         except Exception:
             log_internal_error(what)
+
+    def install_sigterm_handler(self) -> bool:
+        """Make SIGTERM close open tasks and spans instead of killing the process.
+
+        When SIGTERM still has its default action, installs a handler raising
+        ``SystemExit(143)``: every open ``with`` block unwinds, so tasks are
+        recorded failed and their spans reach the trace file. A handler the
+        program already set is kept. Call it from the main thread.
+
+        Returns:
+            True when the handler is in place.
+        """
+        return install_sigterm_handler()
 
     def shutdown(self) -> None:
         """Flush and close the trace exporter and the store."""

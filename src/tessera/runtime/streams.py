@@ -8,12 +8,26 @@ exhausted, closed, left through ``with``, fails, or is garbage-collected
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from tessera._log import log_internal_error
+from tessera._log import log_internal_error, logger
 from tessera.capture import UsageAccumulator
 from tessera.runtime.calls import CallRecording
+from tessera.usage import Usage
+
+
+class _Joined:
+    """Problems joined with "; " only when the log record is actually formatted."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[str]) -> None:
+        self._items = items
+
+    def __str__(self) -> str:
+        return "; ".join(self._items)
 
 
 class _Tap:
@@ -39,12 +53,26 @@ class _Tap:
         except Exception:
             log_internal_error("folding a stream's usage")
             usage = None
+        if usage is not None and usage.problems:
+            # extract_usage logs the problems of a whole response; an accumulator
+            # leaves that to its caller, so each flagged stream is logged here once.
+            logger.warning(
+                "tessera: usage flagged (provider %s, model %s): %s",
+                usage.provider or self.recording.provider,
+                usage.model or self.recording.request_model or "unknown",
+                _Joined(usage.problems),
+            )
+        if usage is None:
+            # Our fault, not the call's: the call keeps its own status.
+            usage = Usage.not_reported(
+                self.recording.provider,
+                self.recording.request_model,
+                "stream usage could not be folded; see the log",
+            )
         if error is not None:
             self.recording.fail(error, usage)
-        elif usage is not None:
-            self.recording.succeed(usage)
         else:
-            self.recording.fail(RuntimeError("stream usage unreadable"))
+            self.recording.succeed(usage)
 
 
 class RecordedStream:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tessera.errors import StoreError
+from tessera.store.limits import M002_STATEMENTS
 from tessera.store.schema import M001_STATEMENTS
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -23,7 +24,13 @@ def m001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial,)
+def m002_cost_limits(conn: sqlite3.Connection) -> None:
+    """Reservations of hard limits and the first crossing of each limit per window."""
+    for statement in M002_STATEMENTS:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_cost_limits)
 
 #: The schema version this code writes and understands.
 SCHEMA_VERSION = len(MIGRATIONS)

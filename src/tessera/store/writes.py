@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, get_args
 
 from tessera.records import CallRecord, CostStatus, RunRecord, TaskEnd, TaskStart
+from tessera.store import limits
 from tessera.store.convert import from_pusd, iso_utc, to_json, to_pusd
 from tessera.store.results import TaskTotals
 from tessera.store.schema import COST_UNKNOWN
@@ -98,8 +99,13 @@ def _call_extras(record: CallRecord) -> dict[str, Any]:
 
 
 def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
-    """Insert one ``llm_calls`` row; raises ``ValueError`` on a contradictory cost."""
+    """Insert one ``llm_calls`` row; raises ``ValueError`` on a contradictory cost.
+
+    The call's limit reservation, if any, goes in the same transaction, so its
+    money is never counted twice nor missing from a concurrent limit check.
+    """
     _check_cost(record)
+    limits.release(conn, record.call_id)
     usage = record.usage
     pusd = None if record.cost_usd is None else to_pusd(record.cost_usd)
     conn.execute(
