@@ -134,3 +134,73 @@ def test_loader_rejects_duplicates_and_wrong_unit(tmp_path: Path) -> None:
     path.write_text("unit = ", encoding="utf-8")
     with pytest.raises(PriceTableError, match="not valid TOML"):
         load_price_file(path)
+
+
+def _cost(model: str, provider: str | None, at: date, **counts: int) -> Decimal | None:
+    from tessera.pricing import CostCalculator
+    from tessera.usage import Usage
+
+    usage = Usage(provider, model, reported=True, **counts)  # type: ignore[arg-type]
+    return CostCalculator().cost_of(usage, at=at)
+
+
+def test_reference_examples_on_the_wider_table() -> None:
+    day = date(2026, 1, 15)
+    # prices.md §6 ex. 2, claude-haiku-4-5: 9×1 + 17,102×0.10 = 9 + 1,710.2 = 1,719.2 / 1e6.
+    assert _cost(
+        "claude-haiku-4-5",
+        None,
+        day,
+        input_tokens=17_111,
+        output_tokens=0,
+        cache_read_tokens=17_102,
+    ) == Decimal("0.0017192")
+    # ex. 7, gemini-2.5-pro above 200k: 5,005×2.50 + 257,955×0.25 + 1,744×15
+    #   = 12,512.5 + 64,488.75 + 26,160 = 103,161.25 / 1e6.
+    assert _cost(
+        "gemini-2.5-pro",
+        "gemini",
+        day,
+        input_tokens=262_960,
+        output_tokens=1744,
+        cache_read_tokens=257_955,
+    ) == Decimal("0.10316125")
+    # ex. 4 with the built-in Bedrock eu. row: 10×5.5 + 66,360×0.55 + 32,435×6.875 + 5,120×27.5
+    #   = 55 + 36,498 + 222,990.625 + 140,800 = 400,343.625 / 1e6.
+    assert _cost(
+        "eu.anthropic.claude-opus-4-5-20251101-v1:0",
+        None,
+        day,
+        input_tokens=10 + 66_360 + 32_435,
+        output_tokens=5120,
+        cache_read_tokens=66_360,
+        cache_write_tokens=32_435,
+    ) == Decimal("0.400343625")
+    # §4: us. Sonnet 4.5 1M + 1M = 3.3 + 16.5 = $19.80; global 3 + 15 = $18.00.
+    one_m = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+    sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert _cost(f"us.{sonnet}", None, day, **one_m) is not None
+    # (1M input is above the 200k tier; compare at 100k + 100k: a tenth of 19.80 and 18.00.)
+    tenth = {"input_tokens": 100_000, "output_tokens": 100_000}
+    assert _cost(f"us.{sonnet}", None, day, **tenth) == Decimal("1.98")
+    assert _cost(f"global.{sonnet}", None, day, **tenth) == Decimal("1.8")
+
+
+def test_dated_changes_on_the_wider_table() -> None:
+    tenth = {"input_tokens": 300_000, "output_tokens": 100_000}
+    # claude-opus-4-6 above 200k before 2026-03-13: 300k×10 + 100k×37.50 = 3 + 3.75 = 6.75;
+    # from 2026-03-13 flat: 300k×5 + 100k×25 = 1.5 + 2.5 = 4.
+    assert _cost("claude-opus-4-6", None, date(2026, 3, 12), **tenth) == Decimal("6.75")
+    assert _cost("claude-opus-4-6", None, date(2026, 3, 13), **tenth) == Decimal(4)
+    # deepseek-chat, 1M in + 1M out: 0.14 + 0.28 promo; 0.27 + 1.10; 0.56 + 1.68; 0.28 + 0.42.
+    one_m = {"input_tokens": 1_000_000, "output_tokens": 1_000_000}
+    expected = [
+        (date(2025, 1, 10), "0.42"),
+        (date(2025, 3, 1), "1.37"),
+        (date(2025, 9, 10), "2.24"),
+        (date(2025, 10, 1), "0.70"),
+    ]
+    for day, usd in expected:
+        assert _cost("deepseek-chat", "deepseek", day, **one_m) == Decimal(usd)
+    # Copilot ids with dots are $0, a real price.
+    assert _cost("claude-sonnet-4.5", "github_copilot", date(2026, 1, 1), **one_m) == 0

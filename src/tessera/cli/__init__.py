@@ -13,8 +13,10 @@ import click
 from tessera import __version__
 from tessera.cli.config_cmd import config_group
 from tessera.cli.demo import demo
+from tessera.cli.pricing import pricing
 from tessera.cli.quality import quality
 from tessera.cli.reports import calls, costs, report, tasks
+from tessera.cli.traces import traces
 from tessera.errors import TesseraError, TesseraWarning
 
 
@@ -40,8 +42,10 @@ cli.add_command(report)
 cli.add_command(costs)
 cli.add_command(tasks)
 cli.add_command(calls)
+cli.add_command(pricing)
 cli.add_command(quality)
 cli.add_command(config_group)
+cli.add_command(traces)
 
 
 def _show_runtime_messages() -> None:

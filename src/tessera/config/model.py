@@ -22,6 +22,10 @@ class LocalSettings(_Section):
     enabled: StrictBool = True
     traces_file: str | None = None
     metrics_db: str | None = None
+    #: Rotate the trace file when it would pass this size; None keeps one growing file.
+    traces_max_bytes: int | None = Field(default=None, gt=0)
+    #: Rotated trace files kept (traces.jsonl.1 ... .N).
+    traces_backup_count: int = Field(default=5, ge=0)
 
 
 class OtlpSettings(_Section):
@@ -96,6 +100,9 @@ class PricingSettings(_Section):
     """The ``pricing`` section."""
 
     custom: list[CustomPrice] = Field(default_factory=list)
+    #: Price models missing from the built-in table with genai-prices' bundled
+    #: data (the ``genai-prices`` extra); off by default.
+    genai_prices_fallback: StrictBool = False
 
 
 class TesseraConfig(_Section):

@@ -10,7 +10,7 @@ that priced it and history never changes when prices do.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -22,12 +22,14 @@ from tessera.pricing.custom import (
     build_user_row,
     check_pattern_siblings,
     pick_price,
+    same_user_row,
     to_day,
     to_price,
 )
 from tessera.pricing.errors import PricingError
+from tessera.pricing.fallback import SOURCE, GenaiPricesFallback, PriceFallback, is_fallback_row
 from tessera.pricing.formula import compute_cost, usage_problem
-from tessera.pricing.matching import PriceIndex
+from tessera.pricing.matching import PriceIndex, Resolution
 from tessera.pricing.notices import note_deprecated, warn_unpriced
 from tessera.pricing.row import PriceRow
 from tessera.pricing.table import load_builtin_prices
@@ -45,12 +47,16 @@ class CallCost:
         cost_usd: Exact cost in USD; None unless ``priced``.
         price: The row that priced the call (its ``id`` is the ``model_pricing`` row).
         problem: Why counts could not be priced, for ``no_usage`` with bad counts.
+        source: Where the price came from: ``builtin`` (Tessera's table), ``user``
+            (a custom price) or ``genai-prices`` (the optional fallback); None
+            when not priced.
     """
 
     status: CostStatus
     cost_usd: Decimal | None
     price: PriceRow | None
     problem: str | None = None
+    source: str | None = None
 
 
 class CostCalculator:
@@ -59,12 +65,59 @@ class CostCalculator:
     Args:
         store: Where price rows live (the metrics store); None prices with the
             built-in table and keeps custom prices in memory.
+        fallback: Where to look when no row prices a model: ``True`` for the
+            optional genai-prices data (extra ``[genai-prices]``), or any
+            :class:`~tessera.pricing.fallback.PriceFallback`. Off by default.
+
+    Raises:
+        PricingError: ``fallback=True`` without the genai-prices extra installed.
     """
 
-    def __init__(self, store: PriceBook | None = None) -> None:
+    def __init__(
+        self, store: PriceBook | None = None, *, fallback: PriceFallback | bool | None = None
+    ) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._index: PriceIndex | None = None
+        self.fallback: PriceFallback | None = (
+            GenaiPricesFallback() if fallback is True else (fallback or None)
+        )
+
+    def rows(self) -> list[PriceRow]:
+        """Every active price row (built-in and user), loading them if needed."""
+        return list(self._prices().rows)
+
+    def explain(
+        self, model: str, provider: str | None = None, at: datetime | date | None = None
+    ) -> Resolution:
+        """How ``model`` resolves to a price row, step by step (``tessera pricing show``)."""
+        day = _day(at)
+        found = self._prices().explain(provider, model, day)
+        if found.row is None and self.fallback is not None and found.parsed.name:
+            row = self.fallback.lookup(provider, model, day)
+            if row is not None:
+                return replace(found, row=row, match=SOURCE, matched_name=row.model_name)
+        return found
+
+    def remove_pricing(self, price_id: int) -> None:
+        """Stop using a user price row (it stays stored for the calls it priced).
+
+        Raises:
+            PricingError: No store, no active row with that id, or a built-in row.
+        """
+        row = next((r for r in self._prices().rows if r.id == price_id), None)
+        if row is None:
+            raise PricingError(f"no active price row with id {price_id}")
+        if row.source != "user":
+            raise PricingError(
+                f"price row {price_id} is built-in and cannot be removed; "
+                "add a user price for the model to override it"
+            )
+        deactivate = getattr(self._store, "deactivate_price", None)
+        if deactivate is None:
+            raise PricingError("removing a price needs a store that can deactivate rows")
+        deactivate(price_id)
+        self.reload()
 
     def price_for(
         self, model: str, provider: str | None = None, at: datetime | date | None = None
@@ -77,7 +130,7 @@ class CostCalculator:
                 id names, else the model's own vendor.
             at: Time of the call (naive datetimes are taken as UTC); default now.
         """
-        return self._prices().lookup(provider, model, _day(at))
+        return self._lookup(provider, model, _day(at))
 
     def price_call(self, usage: Usage, at: datetime | date | None = None) -> CallCost:
         """Price one call. Never returns $0 for an unknown model.
@@ -143,7 +196,7 @@ class CostCalculator:
         if problem is not None:
             raise PricingError(problem)
         day = _day(at)
-        row = self._prices().lookup(provider, model, day)
+        row = self._lookup(provider, model, day)
         if row is None:
             raise UnknownModelError(model, provider)
         note_deprecated(row, day)
@@ -202,7 +255,9 @@ class CostCalculator:
             note: Where the price comes from.
 
         Returns:
-            The stored row (with its store id when there is a store).
+            The stored row (with its store id when there is a store). Adding a
+            row that an active user row already prices the same way (provider,
+            model, pattern, dates and prices) returns that row: no duplicate.
 
         Raises:
             PricingError: A bad price, date, pattern or provider.
@@ -241,6 +296,9 @@ class CostCalculator:
             deprecated_date=to_day(deprecated_date, "deprecated_date"),
             note=note,
         )
+        existing = same_user_row(index, row)
+        if existing is not None:
+            return existing
         check_pattern_siblings(index, row)
         stored = self._store.add_price(row) if self._store is not None else row
         with self._lock:
@@ -292,12 +350,19 @@ class CostCalculator:
             )
             return CallCost("no_usage", None, None, problem)
         day = _day(at)
-        row = self._prices().lookup(usage.provider, usage.model, day) if usage.model else None
+        row = self._lookup(usage.provider, usage.model, day) if usage.model else None
         if row is None:
             warn_unpriced(usage.provider, usage.model)
             return CallCost("unpriced", None, None)
         note_deprecated(row, day)
-        return CallCost("priced", compute_cost(row, usage), row)
+        source = SOURCE if is_fallback_row(row) else row.source
+        return CallCost("priced", compute_cost(row, usage), row, source=source)
+
+    def _lookup(self, provider: str | None, model: str, day: date) -> PriceRow | None:
+        row = self._prices().lookup(provider, model, day)
+        if row is None and self.fallback is not None and model.strip():
+            row = self.fallback.lookup(provider, model, day)
+        return row
 
 
 def _day(at: datetime | date | None) -> date:

@@ -139,6 +139,27 @@ def build_user_row(
     return with_prices(base, prices)
 
 
+def same_user_row(index: PriceIndex, row: PriceRow) -> PriceRow | None:
+    """An active user row that prices exactly what ``row`` prices, if there is one.
+
+    Same provider, model, pattern, dates and prices (the note does not count):
+    adding it again must not give a second row (config rows are applied at
+    every start).
+    """
+    for existing in index.rows:
+        if (
+            existing.source == "user"
+            and existing.provider == row.provider
+            and existing.model_name == row.model_name
+            and existing.model_pattern == row.model_pattern
+            and existing.effective_date == row.effective_date
+            and existing.deprecated_date == row.deprecated_date
+            and _prices(existing) == _prices(row)
+        ):
+            return existing
+    return None
+
+
 def check_pattern_siblings(index: PriceIndex, row: PriceRow) -> None:
     """Refuse a pattern that also matches another priced model with a different price.
 

@@ -17,17 +17,62 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tessera.pricing.names import ModelName, name_variants, normalize_model, provider_id
 from tessera.pricing.row import PriceRow
 
-__all__ = ["ModelName", "PriceIndex", "normalize_model", "provider_id"]
+__all__ = ["ModelName", "PriceIndex", "Resolution", "normalize_model", "provider_id"]
 
 # Without a provider, a model's own vendor is preferred over resellers and Copilot's $0.
 _HOME_RANK = {"openai": 0, "anthropic": 1, "gemini": 2}
 _COPILOT_RANK = 99
 _CACHE_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Why a model id resolved to a price row (``tessera pricing show``).
+
+    Attributes:
+        model: The id as given.
+        parsed: The normalized name, the provider the id named and the Bedrock region.
+        variants: Names tried, in order (regional, plain, compact date dashed, family).
+        provider: The provider whose rows were searched; None when no provider prices it.
+        provider_reason: ``given``, ``named by the model id`` or ``the model's own vendor``.
+        row: The chosen row, or None (unpriced).
+        matched_name: The variant that found rows.
+        match: ``exact``, ``pattern``, ``compact date`` or ``family alias``.
+        periods: Every period of the matched model (for the provider, same source).
+        before_first: The call precedes the first period; its first price is used.
+    """
+
+    model: str
+    parsed: ModelName
+    variants: list[str]
+    provider: str | None
+    provider_reason: str | None
+    row: PriceRow | None = None
+    matched_name: str | None = None
+    match: str | None = None
+    periods: list[PriceRow] = field(default_factory=list)
+    before_first: bool = False
+
+    @property
+    def until(self) -> date | None:
+        """First day of the next period of the matched model, or None when current."""
+        if self.row is None:
+            return None
+        later = [
+            r.effective_date for r in self.periods if r.effective_date > self.row.effective_date
+        ]
+        return min(later, default=None)
+
+
+def _variant_kind(name: str, variant: str) -> str:
+    # name_variants only adds the dashed compact date and the dateless family alias.
+    return "family alias" if len(variant) < len(name) else "compact date"
 
 
 def _rank(provider: str) -> tuple[int, str]:
@@ -91,27 +136,48 @@ class PriceIndex:
         return None
 
     def _resolve(self, provider: str | None, model: str, day: date) -> PriceRow | None:
+        return self.explain(provider, model, day).row
+
+    def explain(self, provider: str | None, model: str, day: date) -> Resolution:
+        """How a call's model id resolves to a price row, step by step (no cache).
+
+        Args:
+            provider: Provider the call went through (any common spelling), or None.
+            model: Model id as received.
+            day: UTC day of the call.
+        """
         parsed = normalize_model(model)
         variants = name_variants(parsed)
-        chosen = provider_id(provider) or parsed.provider_hint or self.home_provider(variants)
+        chosen, why = provider_id(provider), "given"
         if chosen is None:
-            return None
-        not_yet: PriceRow | None = None
+            chosen, why = parsed.provider_hint, "named by the model id"
+        if chosen is None:
+            chosen, why = self.home_provider(variants), "the model's own vendor"
+        result = Resolution(model, parsed, variants, chosen, why if chosen else None)
+        if chosen is None:
+            return result
+        first: Resolution | None = None
         for name in variants:
             for source in ("user", "builtin"):
-                for rows in (
-                    self._exact_rows(chosen, name, source),
-                    self._pattern_rows(chosen, name, source),
+                for kind, rows in (
+                    ("exact", self._exact_rows(chosen, name, source)),
+                    ("pattern", self._pattern_rows(chosen, name, source)),
                 ):
                     if not rows:
                         continue
+                    how = (
+                        kind
+                        if name in (parsed.name, parsed.lookup_name)
+                        else _variant_kind(parsed.name, name)
+                    )
                     row = _in_force(rows, day)
+                    found = replace(result, row=row, matched_name=name, match=how, periods=rows)
                     if row is not None:
-                        return row
-                    not_yet = not_yet or _earliest(rows)
+                        return found
+                    first = first or replace(found, row=_earliest(rows), before_first=True)
         # Only rows dated after the call: the model existed when it was called, so its
         # first known price is the best estimate (first periods' days are often approximate).
-        return not_yet
+        return first or result
 
     def _exact_rows(self, provider: str, name: str, source: str) -> list[PriceRow]:
         return [

@@ -14,7 +14,7 @@ from opentelemetry.trace import Status, StatusCode
 
 from tessera._log import log_internal_error
 from tessera.config import TesseraConfig, load_config, metrics_db_path, traces_file_path
-from tessera.pricing import CostCalculator
+from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
 from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
@@ -63,7 +63,16 @@ class Observer:
         if enabled:
             self.traces_file = Path(traces_file) if traces_file else traces_file_path(self.config)
         self.calculator = CostCalculator(store=store)
-        self.tracer_provider = make_tracer_provider(self.traces_file, service_name=service_name)
+        apply_custom_prices(self.calculator, self.config)
+        local = self.config.observability.local
+        self.tracer_provider = make_tracer_provider(
+            self.traces_file,
+            service_name=service_name,
+            max_bytes=local.traces_max_bytes,
+            backup_count=local.traces_backup_count,
+            # Off unless configured: no socket is opened without an endpoint.
+            otlp_endpoint=self.config.observability.otlp.endpoint,
+        )
         register_shutdown(self.tracer_provider)
         self.tracer = self.tracer_provider.get_tracer("tessera")
         self._listeners: list[Callable[[CallRecord], None]] = []

@@ -22,7 +22,7 @@ from tessera.errors import StoreError
 from tessera.paths import default_db_path
 from tessera.pricing.row import PriceRow
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
-from tessera.store import connection, prices, queries, writes
+from tessera.store import connection, prices, queries, reprice, writes
 from tessera.store.convert import iso_utc
 from tessera.store.migrations import SCHEMA_VERSION, migrate
 from tessera.store.queries import CostGroupBy
@@ -218,6 +218,26 @@ class MetricsStore:
         """Stored price rows in id order."""
         with self._read() as conn:
             return prices.price_rows(conn, include_inactive)
+
+    def reprice_calls(
+        self,
+        pricer: reprice.Pricer,
+        since: datetime,
+        until: datetime | None = None,
+        dry_run: bool = False,
+    ) -> reprice.RepriceResult:
+        """Recompute the cost of the calls started in ``[since, until)`` with ``pricer``'s rows.
+
+        Calls, and the task and ``agent_performance`` totals summed from them,
+        are rewritten in one transaction; a dry run writes nothing. Load the
+        pricer's rows first (``CostCalculator.rows()``): it must not write to
+        this store while the transaction is open.
+        """
+        if dry_run:
+            with self._read() as conn:
+                return reprice.reprice(conn, pricer, since, until, dry_run=True)
+        with self._write() as conn:
+            return reprice.reprice(conn, pricer, since, until)
 
     # Queries ----------------------------------------------------------------
 

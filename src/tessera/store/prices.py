@@ -158,7 +158,22 @@ def load_prices(conn: sqlite3.Connection, builtin: Sequence[PriceRow]) -> list[P
 
 
 def add_price(conn: sqlite3.Connection, row: PriceRow) -> PriceRow:
-    """Insert a user price row and return it with its id and ``source='user'``."""
+    """Insert a user price row and return it with its id and ``source='user'``.
+
+    An active user row with the same content (:func:`content_key`: provider,
+    model, pattern, prices and dates) is returned instead of a duplicate, so
+    applying the same custom prices again (another process, the next start)
+    adds nothing.
+    """
+    key = content_key(row)
+    for values in conn.execute(
+        _SELECT + " WHERE source = 'user' AND active = 1 AND provider = ? AND model_name = ?"
+        " ORDER BY id",
+        (row.provider, row.model_name),
+    ):
+        existing = _from_db(values)
+        if content_key(existing) == key:
+            return existing
     cursor = conn.execute(_INSERT, _values(row, "user", None))
     return dataclasses.replace(row, source="user", id=cursor.lastrowid)
 

@@ -38,6 +38,8 @@ TESSERA_TASK_CALLS = "tessera.task.calls"
 TESSERA_QUALITY_SCORE = "tessera.quality.score"
 #: Added by the JSONL exporter: the keys of the attributes it cut to size.
 TESSERA_TRUNCATED = "tessera.truncated"
+#: Added by the JSONL exporter: how many attributes it left out for being ``None``.
+TESSERA_DROPPED_NONE = "tessera.dropped_none"
 
 # The seed's keys, required on every task span (DESIGN §8).
 SEED_AGENT_NAME = "agent_name"

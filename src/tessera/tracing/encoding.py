@@ -20,7 +20,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext
 
-from tessera.tracing.attributes import TESSERA_TRUNCATED
+from tessera.tracing.attributes import TESSERA_DROPPED_NONE, TESSERA_TRUNCATED
 
 #: Longest attribute string kept whole, in characters; longer ones are cut and flagged.
 DEFAULT_MAX_ATTRIBUTE_CHARS = 32_768
@@ -116,18 +116,26 @@ def attributes_dict(
         max_chars: Longest string kept whole; ``None`` keeps everything.
 
     Returns:
-        A new dict. When a value was cut, its key is listed under
-        ``tessera.truncated``.
+        A new dict. ``None`` values are left out and counted under
+        ``tessera.dropped_none``; when a value was cut, its key is listed
+        under ``tessera.truncated``.
     """
     result: dict[str, Any] = {}
     cut: list[str] = []
+    dropped = 0
     for key, raw in (attributes or {}).items():
+        if raw is None:
+            # OTLP has no null attribute; a count keeps the fact visible.
+            dropped += 1
+            continue
         value, was_cut = _truncated(attribute_value(raw), max_chars)
         result[str(key)] = value
         if was_cut:
             cut.append(str(key))
     if cut:
         result[TESSERA_TRUNCATED] = cut
+    if dropped:
+        result[TESSERA_DROPPED_NONE] = dropped
     return result
 
 

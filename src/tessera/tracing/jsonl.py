@@ -2,8 +2,12 @@
 
 Several processes may append to the same file: each line goes out in one
 ``os.write`` on an ``O_APPEND`` descriptor while an exclusive ``flock`` is held,
-so lines never interleave. Like every OpenTelemetry exporter it never raises:
-a failed write is logged with its traceback and reported as ``FAILURE``.
+so lines never interleave. Once it holds the lock a writer checks that its
+descriptor still names the file at the path (another process may have rotated
+it meanwhile) and reopens if not; size-based rotation is decided and done under
+that same lock, so a line is never split across files nor written to a file
+already moved aside. Like every OpenTelemetry exporter it never raises: a
+failed write is logged with its traceback and counted in ``failed_spans``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from tessera._log import logger
 from tessera.paths import ensure_private_dir
 from tessera.tracing.encoding import DEFAULT_MAX_ATTRIBUTE_CHARS, encode_line, span_to_dict
+from tessera.tracing.rotation import rotate
 
 if sys.platform != "win32":
     import fcntl
 
 _LIVE_EXPORTERS: weakref.WeakSet[JsonlSpanExporter] = weakref.WeakSet()
+# Reopening is retried this many times when other processes keep rotating the
+# file between our open and our lock; more means something else is wrong.
+_MAX_REOPENS = 50
 
 
 def _reset_locks_in_child() -> None:
@@ -49,9 +57,17 @@ class JsonlSpanExporter(SpanExporter):
             never closed by the exporter).
         max_attribute_chars: Longest attribute string kept whole; longer ones
             are cut and listed under ``tessera.truncated``. ``None`` keeps all.
+        max_bytes: Rotate the file before a write would take it past this
+            size (a file path only); ``None`` never rotates. A batch larger
+            than the limit still goes whole into a fresh file.
+        backup_count: How many rotated files to keep (``traces.jsonl.1`` is
+            the newest); the oldest is removed past that.
 
     Attributes:
         failed_spans: How many spans could not be written since creation.
+
+    Raises:
+        ValueError: ``max_bytes`` or ``backup_count`` is below 1.
     """
 
     def __init__(
@@ -59,7 +75,15 @@ class JsonlSpanExporter(SpanExporter):
         target: str | os.PathLike[str] | TextIO,
         *,
         max_attribute_chars: int | None = DEFAULT_MAX_ATTRIBUTE_CHARS,
+        max_bytes: int | None = None,
+        backup_count: int = 5,
     ) -> None:
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f"max_bytes must be at least 1, got {max_bytes}")
+        if backup_count < 1:
+            raise ValueError(f"backup_count must be at least 1, got {backup_count}")
+        self._max_bytes = max_bytes
+        self._backup_count = backup_count
         if isinstance(target, str | os.PathLike):
             self._path: Path | None = Path(target)
             self._stream: TextIO | None = None
@@ -130,10 +154,10 @@ class JsonlSpanExporter(SpanExporter):
         self._stream.flush()
 
     def _write_file(self, lines: list[bytes]) -> None:
-        fd = self._open_fd()
-        if sys.platform != "win32":
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = self._locked_fd()
         try:
+            if self._max_bytes is not None:
+                fd = self._room_for(sum(map(len, lines)), self._max_bytes)
             for line in lines:
                 written = os.write(fd, line)
                 # A regular file takes the whole line at once; the loop only
@@ -141,13 +165,46 @@ class JsonlSpanExporter(SpanExporter):
                 while written < len(line):
                     written += os.write(fd, line[written:])
         finally:
-            if sys.platform != "win32":
-                fcntl.flock(fd, fcntl.LOCK_UN)
+            # After a failed reopen the descriptor is closed already (and its
+            # number may belong to another file by now): unlock only our own.
+            if self._fd is not None:
+                _unlock(self._fd)
+
+    def _locked_fd(self) -> int:
+        """The descriptor of the file at the path, with its exclusive lock held."""
+        for _ in range(_MAX_REOPENS):
+            fd = self._open_fd()
+            _lock(fd)
+            # Checked under the lock: rotation needs this same lock, so the
+            # path cannot move between this check and the write.
+            if not self._replaced():
+                return fd
+            _unlock(fd)
+            self._close_fd()
+        raise OSError(f"{self._path} was replaced {_MAX_REOPENS} times while opening it")
+
+    def _room_for(self, size: int, max_bytes: int) -> int:
+        """Rotate until the locked file can take ``size`` more bytes; its descriptor."""
+        assert self._path is not None and self._fd is not None
+        for _ in range(_MAX_REOPENS):
+            current = os.fstat(self._fd).st_size
+            # An empty file takes any batch, so a line larger than the limit
+            # is written whole rather than rotated forever.
+            if current == 0 or current + size <= max_bytes:
+                break
+            rotate(self._path, self._backup_count)
+            _unlock(self._fd)
+            self._close_fd()
+            # Others may fill the new file between our rename and our lock:
+            # the loop checks its size again.
+            self._locked_fd()
+        assert self._fd is not None
+        return self._fd
 
     def _open_fd(self) -> int:
-        """The descriptor to write to, reopened after a fork or a rotation."""
+        """The descriptor to write to, reopened after a fork."""
         assert self._path is not None
-        if self._fd is not None and (self._pid != os.getpid() or self._replaced()):
+        if self._fd is not None and self._pid != os.getpid():
             # After a fork the descriptor shares its lock with the parent's,
             # so flock would not keep the two apart: open a new one.
             self._close_fd()
@@ -189,3 +246,13 @@ class JsonlSpanExporter(SpanExporter):
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         """Nothing is buffered: every export is written before it returns."""
         return True
+
+
+def _lock(fd: int) -> None:
+    if sys.platform != "win32":
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform != "win32":
+        fcntl.flock(fd, fcntl.LOCK_UN)

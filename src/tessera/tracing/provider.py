@@ -20,7 +20,9 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
+from tessera.tracing.encoding import DEFAULT_MAX_ATTRIBUTE_CHARS
 from tessera.tracing.jsonl import JsonlSpanExporter
+from tessera.tracing.otlp import otlp_processor
 
 _registered: set[int] = set()
 _registered_lock = threading.Lock()
@@ -30,6 +32,11 @@ def make_tracer_provider(
     traces_file: Path | None,
     service_name: str = "tessera",
     extra_exporters: Iterable[SpanExporter | SpanProcessor] = (),
+    *,
+    max_attribute_chars: int | None = DEFAULT_MAX_ATTRIBUTE_CHARS,
+    max_bytes: int | None = None,
+    backup_count: int = 5,
+    otlp_endpoint: str | None = None,
 ) -> TracerProvider:
     """Build the tracer provider Tessera records its spans with.
 
@@ -41,10 +48,20 @@ def make_tracer_provider(
             synchronous :class:`SimpleSpanProcessor`; pass a processor (for
             example a ``BatchSpanProcessor`` over an OTLP exporter) to choose
             another strategy.
+        max_attribute_chars: Longest attribute string the JSONL file keeps
+            whole; ``None`` keeps everything.
+        max_bytes: Rotate the JSONL file at this size; ``None`` never rotates.
+        backup_count: Rotated files kept (``traces.jsonl.1`` ...).
+        otlp_endpoint: An OTLP/HTTP collector (``http://localhost:4318``) to
+            send spans to as well, in batches; ``None`` opens no socket.
 
     Returns:
         A new SDK provider, not installed globally and not yet registered for
         shutdown at exit (see :func:`register_shutdown`).
+
+    Raises:
+        OtlpExtraMissingError: ``otlp_endpoint`` is given but the ``otlp``
+            extra is not installed.
     """
     provider = TracerProvider(
         # Tessera's record must be complete whatever OTEL_TRACES_SAMPLER says
@@ -54,7 +71,15 @@ def make_tracer_provider(
         shutdown_on_exit=False,
     )
     if traces_file is not None:
-        provider.add_span_processor(SimpleSpanProcessor(JsonlSpanExporter(traces_file)))
+        exporter = JsonlSpanExporter(
+            traces_file,
+            max_attribute_chars=max_attribute_chars,
+            max_bytes=max_bytes,
+            backup_count=backup_count,
+        )
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    if otlp_endpoint:
+        provider.add_span_processor(otlp_processor(otlp_endpoint))
     for extra in extra_exporters:
         if isinstance(extra, SpanProcessor):
             provider.add_span_processor(extra)
