@@ -12,7 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
 from tessera._log import log_internal_error
-from tessera.capture import anthropic_messages, openai_chat
+from tessera.capture import (
+    anthropic_messages,
+    gemini,
+    langchain_messages,
+    openai_chat,
+    openai_responses,
+)
 from tessera.capture._assemble import not_reported, with_problems
 from tessera.capture._convert import as_dict, short, text
 from tessera.capture._shape import Shape, UsageAccumulator
@@ -23,12 +29,17 @@ SHAPES: dict[str, Shape] = {
     shape.name: shape
     for shape in (
         openai_chat.SHAPE,
+        openai_responses.SHAPE,
         anthropic_messages.SHAPE,
+        # Before gemini: a LangChain message dump also has a "usage_metadata" key.
+        langchain_messages.SHAPE,
+        gemini.SHAPE,
     )
 }
 
 # Root package of an SDK object's class -> the provider its client talks to.
-_MODULE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
+# google-genai serves the Gemini API and Vertex AI alike; gemini.py tells Vertex by its fields.
+_MODULE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini"}
 
 # Events buffered while a stream's shape is still unknown; beyond this they are dropped.
 _MAX_PENDING = 1000
@@ -44,6 +55,11 @@ def explicit_provider(name: object) -> str | None:
 def module_provider(obj: object) -> str | None:
     """The provider implied by an SDK object's class (``openai.types...`` -> openai)."""
     root = (type(obj).__module__ or "").split(".", 1)[0]
+    if root == "litellm":
+        # LiteLLM's ModelResponse names the provider that served it in a private dict.
+        hidden = getattr(obj, "_hidden_params", None)
+        name = hidden.get("custom_llm_provider") if isinstance(hidden, dict) else None
+        return explicit_provider(name)
     return _MODULE_PROVIDERS.get(root)
 
 
@@ -98,7 +114,7 @@ class AutoAccumulator:
         if self._inner is not None:
             self._inner.add(event)
             return
-        data = as_dict(event)
+        data = langchain_messages.prepare(event) or as_dict(event)
         shape = None if data is None else (event_shape(data) or body_shape(data))
         if shape is None:
             if len(self._pending) < _MAX_PENDING:
@@ -133,7 +149,7 @@ class AutoAccumulator:
 def extract(payload: object, provider: str | None) -> Usage:
     """The dispatch behind ``extract_usage``; may raise on internal faults."""
     explicit = explicit_provider(provider)
-    data = as_dict(payload)
+    data = langchain_messages.prepare(payload) or as_dict(payload)
     if data is not None:
         chosen = explicit or module_provider(payload)
         shape = body_shape(data)

@@ -12,11 +12,13 @@ import click
 
 from tessera import __version__
 from tessera.cli.config_cmd import config_group
+from tessera.cli.db import db
 from tessera.cli.demo import demo
 from tessera.cli.pricing import pricing
 from tessera.cli.quality import quality
 from tessera.cli.reports import calls, costs, report, tasks
 from tessera.cli.traces import traces
+from tessera.cli.watch import watch
 from tessera.errors import TesseraError, TesseraWarning
 
 
@@ -46,6 +48,8 @@ cli.add_command(pricing)
 cli.add_command(quality)
 cli.add_command(config_group)
 cli.add_command(traces)
+cli.add_command(watch)
+cli.add_command(db)
 
 
 def _show_runtime_messages() -> None:

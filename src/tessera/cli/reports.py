@@ -103,13 +103,30 @@ def print_cost_groups(rows: list[CostGroup], group: str) -> None:
 @db_option
 @json_option
 @csv_option
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML report (tables and charts) to this file.",
+)
 def report(
-    since: str | None, until: str | None, db: Path | None, as_json: bool, as_csv: bool
+    since: str | None,
+    until: str | None,
+    db: Path | None,
+    as_json: bool,
+    as_csv: bool,
+    html_file: Path | None,
 ) -> None:
     """Agent performance: tasks, successes, success rate, average duration, cost."""
+    from tessera.cli.html_report import configured_zone, write_html_report
+
     start, end = resolve_range(since, until, display_zone())
     with open_store(db) as store:
         rows = store.agent_summary(since=start, until=end)
+        if html_file is not None:
+            write_html_report(store, html_file, configured_zone(), start, end)
+            click.echo(f"wrote HTML report to {html_file}", err=True)
     if as_json:
         print_json(rows)
     elif as_csv:

@@ -1,0 +1,115 @@
+"""``tessera db path|migrate|check``: where the metrics database is and whether it is sound."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from tessera.cli._common import console, db_option, json_option, table
+from tessera.config import load_config, metrics_db_path
+from tessera.errors import TesseraError
+from tessera.store import SCHEMA_VERSION, MetricsStore
+from tessera.store.report_queries import check_database, read_schema_version
+
+
+def _resolve(db: Path | None) -> Path:
+    try:
+        return db if db is not None else metrics_db_path(load_config())
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def db() -> None:
+    """The metrics database file: its path, its schema, its health."""
+
+
+@db.command("path")
+@db_option
+def path_command(db: Path | None) -> None:
+    """Print the metrics database path (from --db, the configuration or the default)."""
+    click.echo(str(_resolve(db)))
+
+
+@db.command()
+@db_option
+@json_option
+def migrate(db: Path | None, as_json: bool) -> None:
+    """Create the database if needed and bring its schema up to date."""
+    path = _resolve(db)
+    try:
+        before = read_schema_version(path)
+        store = MetricsStore(path)
+        try:
+            # Any read opens the file, which checks, creates and migrates it.
+            store.totals()
+        finally:
+            store.close()
+        after = read_schema_version(path)
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        payload = {"path": str(path), "schema_version_before": before, "schema_version": after}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if before is None:
+        click.echo(f"created {path} at schema version {after}")
+    elif before == after:
+        click.echo(f"{path}: schema version {after}, already up to date")
+    else:
+        click.echo(f"{path}: schema version {before} -> {after}")
+
+
+@db.command()
+@db_option
+@json_option
+def check(db: Path | None, as_json: bool) -> None:
+    """Integrity check, schema version and row counts; exit 1 when the file is not sound.
+
+    The file is opened read-only: a check never creates, migrates or repairs it.
+    """
+    path = _resolve(db)
+    try:
+        result = check_database(path)
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        payload = {
+            "path": str(result.path),
+            "ok": result.ok,
+            "integrity": "ok" if result.ok else result.problems,
+            "schema_version": result.schema_version,
+            "supported_schema_version": result.supported_version,
+            "tables": result.row_counts,
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        _print_check(result.path, result.schema_version, result.problems, result.row_counts)
+    if not result.ok:
+        raise click.ClickException(
+            f"integrity check failed for {path}: {result.problems[0]}"
+            + (f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else "")
+        )
+
+
+def _print_check(path: Path, version: int, problems: list[str], counts: dict[str, int]) -> None:
+    out = console()
+    # A path is never cut or folded: it must stay copyable.
+    out.print(f"database   {path}", markup=False, soft_wrap=True)
+    behind = version < SCHEMA_VERSION and not problems
+    pending = " (tessera db migrate brings it up to date)" if behind else ""
+    out.print(f"schema     version {version} (this Tessera: {SCHEMA_VERSION}){pending}")
+    if problems:
+        out.print(f"integrity  [red]{len(problems)} problem(s)[/red]")
+        for problem in problems[:10]:
+            out.print(f"  {problem}", markup=False, overflow="fold")
+        if len(problems) > 10:
+            out.print(f"  ... and {len(problems) - 10} more")
+        return
+    out.print("integrity  ok")
+    rows = table("Rows per table", [("table", "left"), ("rows", "right")])
+    for name, n in counts.items():
+        rows.add_row(name, f"{n:,}")
+    out.print(rows)
