@@ -159,3 +159,26 @@ def test_parse_moment_reads_dates_in_the_zone() -> None:
     # Midnight in Paris on 1 December (UTC+1 in winter) is 23:00 UTC on 30 November.
     paris = parse_moment("2026-12-01", ZoneInfo("Europe/Paris"), now)
     assert paris.astimezone(UTC) == datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+
+
+def test_days_follow_the_local_rules_across_dst(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from tessera.cli._options import display_zone, parse_moment
+
+    # No cost.timezone: the machine's zone, read per instant. In New York the
+    # clocks went back on 2026-11-01, so local midnight is 04:00 UTC before it
+    # (EDT, UTC-4) and 05:00 UTC after it (EST, UTC-5).
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        zone = display_zone()
+        assert zone is None
+        before = parse_moment("2026-10-31", zone).astimezone(UTC)
+        after = parse_moment("2026-11-02", zone).astimezone(UTC)
+        assert before == datetime(2026, 10, 31, 4, 0, tzinfo=UTC)
+        assert after == datetime(2026, 11, 2, 5, 0, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -22,16 +22,18 @@ _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def display_zone() -> tzinfo:
-    """The configured zone (``cost.timezone``), else the machine's local zone."""
+def display_zone() -> tzinfo | None:
+    """The configured zone (``cost.timezone``); None means the machine's local zone.
+
+    None rather than the local zone's current offset: a fixed offset would cut
+    days an hour off across a daylight-saving change, while ``astimezone()``
+    applies the local rules of each instant.
+    """
     name = load_config().cost.timezone
-    if name:
-        return ZoneInfo(name)
-    local = datetime.now().astimezone().tzinfo
-    return local if local is not None else UTC
+    return ZoneInfo(name) if name else None
 
 
-def parse_moment(text: str, zone: tzinfo, now: datetime | None = None) -> datetime:
+def parse_moment(text: str, zone: tzinfo | None, now: datetime | None = None) -> datetime:
     """A point in time from ``7d`` / ``12h`` / ``30m`` / ``2w`` ago, a date, or a datetime.
 
     Dates and datetimes without an offset are read in ``zone`` (a date means its
@@ -51,7 +53,10 @@ def parse_moment(text: str, zone: tzinfo, now: datetime | None = None) -> dateti
         raise click.BadParameter(
             f"{text!r} is not a time: use 7d, 12h, 30m, 2w, 2026-12-01 or 2026-12-01T09:30"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    if moment.tzinfo is not None:
+        return moment
+    # A naive local time: astimezone() reads it by the machine's rules.
+    return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
 
 
 def range_options(func: F) -> F:
@@ -71,7 +76,7 @@ def range_options(func: F) -> F:
 
 
 def resolve_range(
-    since: str | None, until: str | None, zone: tzinfo
+    since: str | None, until: str | None, zone: tzinfo | None
 ) -> tuple[datetime | None, datetime | None]:
     """The parsed ``--since`` / ``--until`` values."""
     start = parse_moment(since, zone) if since else None
@@ -103,6 +108,6 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def local_time(moment: datetime | None, zone: tzinfo) -> str:
+def local_time(moment: datetime | None, zone: tzinfo | None) -> str:
     """A stored UTC time shown in ``zone``, to the second."""
     return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
