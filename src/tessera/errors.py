@@ -33,17 +33,38 @@ class UnknownModelError(TesseraError, LookupError):
 
 
 class CostLimitExceeded(TesseraError):
-    """A hard cost limit refused a call or a task before any request was sent."""
+    """A hard cost limit refused a call or a task before any request was sent.
+
+    Attributes:
+        limit: The limit's configuration key (``cost.limits.per_task.max_usd``).
+        spent_usd: Recorded spend in the limit's window.
+        cap_usd: The cap.
+        estimate_usd: The refused call's cost bound, when it had one.
+        reserved_usd: Money held by calls in flight at the time.
+    """
 
     def __init__(
-        self, limit: str, spent_usd: object, cap_usd: object, estimate_usd: object = None
+        self,
+        limit: str,
+        spent_usd: object,
+        cap_usd: object,
+        estimate_usd: object = None,
+        reserved_usd: object = None,
+        message: str | None = None,
     ) -> None:
         self.limit = limit
         self.spent_usd = spent_usd
         self.cap_usd = cap_usd
         self.estimate_usd = estimate_usd
-        extra = f" + estimate ${estimate_usd}" if estimate_usd is not None else ""
-        super().__init__(f"{limit} limit reached: spent ${spent_usd}{extra} of ${cap_usd} cap")
+        self.reserved_usd = reserved_usd
+        if message is None:
+            held = f" + ${reserved_usd} reserved" if reserved_usd else ""
+            extra = f" + this call's estimate ${estimate_usd}" if estimate_usd else ""
+            message = (
+                f"{limit} reached: spent ${spent_usd}{held}{extra} would pass the "
+                f"${cap_usd} cap; the request was not sent"
+            )
+        super().__init__(message)
 
 
 class TesseraWarning(UserWarning):

@@ -14,6 +14,7 @@ from tessera import __version__
 from tessera.cli.config_cmd import config_group
 from tessera.cli.db import db
 from tessera.cli.demo import demo
+from tessera.cli.limits_cmd import limits
 from tessera.cli.pricing import pricing
 from tessera.cli.quality import quality
 from tessera.cli.reports import calls, costs, report, tasks
@@ -47,6 +48,7 @@ cli.add_command(calls)
 cli.add_command(pricing)
 cli.add_command(quality)
 cli.add_command(config_group)
+cli.add_command(limits)
 cli.add_command(traces)
 cli.add_command(watch)
 cli.add_command(db)

@@ -12,7 +12,8 @@ import click
 from tessera.cli._common import console, count, print_json, usd
 from tessera.cli.reports import print_agent_report, print_cost_groups
 from tessera.config import load_config
-from tessera.errors import UnpricedModelWarning
+from tessera.demo.workflow import DemoOutcome
+from tessera.errors import CostLimitExceeded, UnpricedModelWarning
 from tessera.paths import data_dir
 from tessera.records import CallRecord
 from tessera.runtime.observer import Observer
@@ -75,10 +76,15 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     tessera_logger = logging.getLogger("tessera")
     level = tessera_logger.level
     tessera_logger.setLevel(logging.ERROR)
+    outcome: DemoOutcome | None = None
+    stopped: CostLimitExceeded | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnpricedModelWarning)
             outcome = run_demo(observer, delay=not no_delay)
+    except CostLimitExceeded as exc:
+        # Your configured hard limits apply to the demo too.
+        stopped = exc
     finally:
         tessera_logger.setLevel(level)
         observer.shutdown()
@@ -90,10 +96,12 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
         print_json(agents)
         return
     out.print()
-    for iteration, go_on, reason in outcome.decisions:
+    if stopped is not None:
+        out.print(f"[red]a hard cost limit stopped the demo[/]: {stopped}")
+    for iteration, go_on, reason in outcome.decisions if outcome else []:
         verdict = "continue" if go_on else "stop"
         out.print(f"quality monitor, round {iteration}: [bold]{verdict}[/]\n  {reason}")
-    for task_id in outcome.failed_tasks:
+    for task_id in outcome.failed_tasks if outcome else []:
         out.print(
             f"[red]task {task_id} failed[/] (provider overloaded) and was retried on Vertex AI"
         )

@@ -61,6 +61,9 @@ class Limits(_Section):
 
     global_: GlobalLimit = Field(default_factory=GlobalLimit, alias="global")
     per_task: TaskLimit = Field(default_factory=TaskLimit)
+    #: Under a hard limit, a call to a model with no price cannot be bounded:
+    #: refuse it (default) or allow it while the limit is not yet reached.
+    unpriced: Literal["refuse", "allow"] = "refuse"
 
 
 class CostSettings(_Section):

@@ -83,6 +83,16 @@ class CallRecording:
                 attributes[attr.TESSERA_PHASE] = self.task.phase
         return attributes
 
+    def refuse(self, refusal: BaseException) -> None:
+        """End a call that a hard limit refused before it was sent; nothing is stored."""
+        from tessera.errors import CostLimitExceeded
+        from tessera.runtime.limiting import mark_refused
+
+        self._finished = True
+        if isinstance(refusal, CostLimitExceeded):
+            mark_refused(self.span, refusal)
+        self.span.end()
+
     def succeed_with(
         self, response: object, headers: Mapping[str, str] | None = None
     ) -> CallRecord | None:
@@ -175,7 +185,12 @@ class CallRecording:
                 task.cost_usd += record.cost_usd
             elif record.cost_status == "unpriced":
                 task.unpriced_calls += 1
-        self.observer.store_call(record)
+        # Storing may report a crossed soft limit with a CostLimitWarning; like
+        # pricing notices, it is held back until the record is safe.
+        with _warnings_lock, warnings.catch_warnings(record=True) as held:
+            warnings.simplefilter("always")
+            self.observer.store_call(record, span=self.span)
+        caught.extend(held)
         return record
 
     def _price(self, usage: Usage, caught: list[warnings.WarningMessage]) -> CallCost:

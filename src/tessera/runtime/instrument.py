@@ -13,6 +13,7 @@ from opentelemetry import trace
 from tessera._log import log_internal_error, logger
 from tessera.capture import stream_accumulator
 from tessera.capture.providers import canonical_provider
+from tessera.errors import CostLimitExceeded
 from tessera.runtime.calls import CallRecording
 from tessera.runtime.observer import Observer, get_observer
 from tessera.runtime.streams import AsyncRecordedStream, RecordedStream
@@ -113,8 +114,14 @@ def _begin(
     try:
         model = kwargs.get("model")
         return (observer or get_observer()).start_call(
-            provider, model if isinstance(model, str) else None, stream=bool(kwargs.get("stream"))
+            provider,
+            model if isinstance(model, str) else None,
+            stream=bool(kwargs.get("stream")),
+            request=kwargs,
         )
+    except CostLimitExceeded:
+        # The one deliberate raise: a hard limit refuses the call before it is sent.
+        raise
     except Exception:
         log_internal_error("starting to record a model call")
         return None

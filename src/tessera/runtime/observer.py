@@ -5,18 +5,22 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode
 
 from tessera._log import log_internal_error
 from tessera.config import TesseraConfig, load_config, metrics_db_path, traces_file_path
+from tessera.limits import CostLimits
 from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
+from tessera.runtime.limiting import admit, estimated_cost, make_guard, report_crossings
 from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
 from tessera.runtime.signals import install_sigterm_handler
 from tessera.store import MetricsStore
@@ -43,6 +47,7 @@ class Observer:
         config: A loaded configuration; read from the usual location when None.
         store: An open :class:`MetricsStore` to use instead of opening ``db``.
         service_name: ``service.name`` of the spans' resource.
+        limits: Spending limits to hold; default: ``cost.limits`` of the configuration.
     """
 
     def __init__(
@@ -53,6 +58,7 @@ class Observer:
         config: TesseraConfig | None = None,
         store: MetricsStore | None = None,
         service_name: str = "tessera",
+        limits: CostLimits | None = None,
     ) -> None:
         self.config = config if config is not None else load_config()
         enabled = self.config.observability.local.enabled
@@ -64,6 +70,7 @@ class Observer:
             self.traces_file = Path(traces_file) if traces_file else traces_file_path(self.config)
         self.calculator = CostCalculator(store=store)
         apply_custom_prices(self.calculator, self.config)
+        self.guard = make_guard(self.config, limits, store, self.calculator)
         local = self.config.observability.local
         self.tracer_provider = make_tracer_provider(
             self.traces_file,
@@ -160,6 +167,10 @@ class Observer:
         error: BaseException | None = None
         try:
             with trace.use_span(span, end_on_exit=False, record_exception=True):
+                if self.guard is not None:
+                    # A task that would start past a hard limit is refused,
+                    # and recorded failed with the reason.
+                    self.guard.check_task_start(task_id, started)
                 yield scope
         except BaseException as exc:
             error = exc
@@ -196,10 +207,36 @@ class Observer:
         span.end(end_time=_ns(ended))
 
     def start_call(
-        self, provider: str, request_model: str | None, *, stream: bool = False
+        self,
+        provider: str,
+        request_model: str | None,
+        *,
+        stream: bool = False,
+        request: Mapping[str, Any] | None = None,
     ) -> CallRecording:
-        """Begin recording a model call; finish it with ``succeed`` or ``fail``."""
-        return CallRecording(self, provider=provider, request_model=request_model, stream=stream)
+        """Begin recording a model call; finish it with ``succeed`` or ``fail``.
+
+        Under a hard limit the call's cost bound (from ``request``: its input
+        size and ``max_tokens`` at the model's price, or the caller's
+        :meth:`estimate`) is reserved first.
+
+        Raises:
+            CostLimitExceeded: A hard limit has no room for the call.
+        """
+        recording = CallRecording(
+            self, provider=provider, request_model=request_model, stream=stream
+        )
+        if self.guard is not None:
+            admit(self.guard, recording, request)
+        return recording
+
+    def estimate(self, usd: Decimal | float | str) -> AbstractContextManager[None]:
+        """Use ``usd`` as the cost bound of each model call made in the ``with`` block.
+
+        Hard limits reserve a call's bound before it is sent; without this,
+        the bound comes from the request (input size and ``max_tokens``).
+        """
+        return estimated_cost(usd)
 
     def record(
         self,
@@ -221,9 +258,16 @@ class Observer:
         )
         return recording.succeed(usage)
 
-    def store_call(self, record: CallRecord) -> None:
-        """Write one call to the store; a failure is logged, never raised."""
+    def store_call(self, record: CallRecord, span: Span | None = None) -> None:
+        """Write one call to the store; a failure is logged, never raised.
+
+        Then reports a limit this call crossed for the first time (a log line,
+        a span event, and a ``CostLimitWarning`` for soft limits).
+        """
         self._store("storing a model call", lambda s: s.record_call(record))
+        if self.guard is not None:
+            guard = self.guard
+            self._store("checking the cost limits", lambda s: report_crossings(guard, record, span))
         for listener in self._listeners:
             try:
                 listener(record)

@@ -1,0 +1,60 @@
+"""Which spending limits apply: a daily cap over all processes and a per-task cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from tessera.config.model import TesseraConfig
+
+Enforcement = Literal["soft", "hard"]
+
+
+@dataclass(frozen=True, slots=True)
+class CostLimits:
+    """Spending limits (DESIGN §9); ``None`` means no such limit.
+
+    Attributes:
+        daily_usd: Cap on the day's spend, summed over every process sharing
+            the store; the day is the configured time zone's calendar day.
+        daily_enforcement: ``soft`` warns once when crossed; ``hard`` refuses.
+        per_task_usd: Cap on one task's spend (all its calls, every phase).
+        per_task_enforcement: ``soft`` or ``hard``, as above.
+        unpriced: Under a hard limit, a call to a model with no known price
+            cannot be estimated: ``refuse`` it (the default) or ``allow`` it.
+        default_max_output_tokens: Output bound used to estimate a request
+            that sets no ``max_tokens``; a request that does set it is
+            estimated from it.
+    """
+
+    daily_usd: Decimal | None = None
+    daily_enforcement: Enforcement = "soft"
+    per_task_usd: Decimal | None = None
+    per_task_enforcement: Enforcement = "hard"
+    unpriced: Literal["refuse", "allow"] = "refuse"
+    default_max_output_tokens: int = 4096
+
+    @classmethod
+    def from_config(cls, config: TesseraConfig) -> CostLimits:
+        """The limits of ``cost.limits`` in the configuration."""
+        limits = config.cost.limits
+        return cls(
+            daily_usd=limits.global_.daily_usd,
+            daily_enforcement=limits.global_.enforcement,
+            per_task_usd=limits.per_task.max_usd,
+            per_task_enforcement=limits.per_task.enforcement,
+            unpriced=limits.unpriced,
+        )
+
+    @property
+    def any(self) -> bool:
+        """Whether any limit is set."""
+        return self.daily_usd is not None or self.per_task_usd is not None
+
+    @property
+    def any_hard(self) -> bool:
+        """Whether any limit refuses calls."""
+        return (self.daily_usd is not None and self.daily_enforcement == "hard") or (
+            self.per_task_usd is not None and self.per_task_enforcement == "hard"
+        )

@@ -1,0 +1,103 @@
+"""Where the runtime meets the cost limits: admission before a call, notices after it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from opentelemetry.trace import Span, Status, StatusCode
+
+from tessera._log import logger
+from tessera.config import TesseraConfig
+from tessera.errors import CostLimitExceeded, CostLimitWarning
+from tessera.limits import CostLimits, SpendGuard
+from tessera.pricing import CostCalculator
+from tessera.records import CallRecord
+from tessera.store import MetricsStore
+from tessera.store.ledger import SpendLedger
+from tessera.tracing import attributes as attr
+
+if TYPE_CHECKING:
+    from tessera.runtime.calls import CallRecording
+
+#: A cost bound the caller gave for the calls made in a block (see ``Observer.estimate``).
+caller_estimate: ContextVar[Decimal | None] = ContextVar("tessera_estimate", default=None)
+
+LIMIT_CROSSED_EVENT = "tessera.cost_limit.crossed"
+LIMIT_REFUSED_EVENT = "tessera.cost_limit.refused"
+
+
+def make_guard(
+    config: TesseraConfig,
+    limits: CostLimits | None,
+    store: MetricsStore | None,
+    calculator: CostCalculator,
+) -> SpendGuard | None:
+    """The guard for ``limits`` (default: the configuration's); None when nothing is limited.
+
+    Limits need the store: spend is what every process sharing it recorded.
+    """
+    limits = limits if limits is not None else CostLimits.from_config(config)
+    if store is None or not limits.any:
+        return None
+    zone = ZoneInfo(config.cost.timezone) if config.cost.timezone else None
+    return SpendGuard(limits, SpendLedger(store), calculator, zone)
+
+
+@contextmanager
+def estimated_cost(usd: Decimal | float | str) -> Iterator[None]:
+    """Use ``usd`` as the cost bound of each call made in the block."""
+    token = caller_estimate.set(Decimal(str(usd)))
+    try:
+        yield
+    finally:
+        caller_estimate.reset(token)
+
+
+def admit(guard: SpendGuard, recording: CallRecording, request: Mapping[str, Any] | None) -> None:
+    """Reserve the call's bound under the hard limits, or end its span refused and raise."""
+    try:
+        guard.admit_call(
+            call_id=recording.call_id,
+            task_id=recording.task.task_id if recording.task else None,
+            provider=recording.provider,
+            model=recording.request_model,
+            request=request,
+            estimate_usd=caller_estimate.get(),
+            now=recording.started_at,
+        )
+    except CostLimitExceeded as refusal:
+        recording.refuse(refusal)
+        raise
+
+
+def report_crossings(guard: SpendGuard, record: CallRecord, span: Span | None) -> None:
+    """Warn (soft limits) and log once per limit and window when this call crossed one."""
+    for crossing in guard.crossings(record.task_id, record.started_at, datetime.now(UTC)):
+        message = crossing.describe()
+        logger.warning("%s", message)
+        if span is not None:
+            span.add_event(
+                LIMIT_CROSSED_EVENT,
+                {
+                    "tessera.limit": crossing.standing.budget.name,
+                    "tessera.limit.enforcement": crossing.enforcement,
+                    "tessera.limit.spent_usd": float(crossing.standing.spent_usd),
+                    "tessera.limit.cap_usd": float(crossing.standing.budget.cap_usd),
+                },
+            )
+        if crossing.enforcement == "soft":
+            warnings.warn(message, CostLimitWarning, stacklevel=2)
+
+
+def mark_refused(span: Span, refusal: CostLimitExceeded) -> None:
+    """Put a refusal on a span: an event and an error status."""
+    span.add_event(LIMIT_REFUSED_EVENT, {"tessera.limit": refusal.limit})
+    span.set_attribute(attr.ERROR_TYPE, type(refusal).__name__)
+    span.set_status(Status(StatusCode.ERROR, str(refusal)))
