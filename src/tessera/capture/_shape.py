@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tessera.capture._convert import Reader, as_dict, short
 from tessera.usage import Usage
 
 
@@ -49,3 +50,33 @@ class Shape:
     is_event: Callable[[Mapping[str, Any]], bool]
     from_body: Callable[[Mapping[str, Any], str], Usage]
     accumulator: Callable[[str], UsageAccumulator]
+
+
+class StreamFold:
+    """What every stream accumulator shares: counting events, reading each one as
+    a dict, and flagging the ones that cannot be read.
+
+    Subclasses fold a readable event in :meth:`_take` and build the result.
+    """
+
+    #: How an event is called in the "unreadable ..." problem.
+    event_name = "stream event"
+
+    def __init__(self, provider: str) -> None:
+        self._provider = provider
+        self._model: str | None = None
+        self._response_id: str | None = None
+        self._events = 0
+        self._reader = Reader()
+
+    def add(self, event: object) -> None:
+        """Take one chunk or event (SDK object or dict); unreadable ones are flagged."""
+        self._events += 1
+        data = as_dict(event)
+        if data is None:
+            self._reader.flag(f"unreadable {self.event_name}: {short(event)}")
+            return
+        self._take(data)
+
+    def _take(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.capture._assemble import assemble, not_reported, with_problems
-from tessera.capture._convert import Reader, as_count, as_dict, short, text
-from tessera.capture._shape import Shape
+from tessera.capture._convert import Reader, as_count, short, text
+from tessera.capture._shape import Shape, StreamFold
 from tessera.usage import CACHE_WRITE_1H, Usage
 
 SHAPE_NAME = "anthropic_messages"
@@ -199,7 +199,7 @@ def _overwrite(merged: dict[str, Any], delta: Mapping[str, Any]) -> None:
         merged[key] = value
 
 
-class MessagesStreamAccumulator:
+class MessagesStreamAccumulator(StreamFold):
     """Folds raw Messages stream events into one usage.
 
     Starts from ``message_start.message.usage`` and overwrites it field by field
@@ -210,22 +210,12 @@ class MessagesStreamAccumulator:
     """
 
     def __init__(self, provider: str) -> None:
-        self._provider = provider
+        super().__init__(provider)
         self._usage: dict[str, Any] | None = None
-        self._model: str | None = None
-        self._response_id: str | None = None
         self._saw_start = False
         self._saw_delta = False
-        self._events = 0
-        self._reader = Reader()
 
-    def add(self, event: object) -> None:
-        """Take one stream event (SDK object or dict); unreadable events are flagged."""
-        self._events += 1
-        data = as_dict(event)
-        if data is None:
-            self._reader.flag(f"unreadable stream event: {short(event)}")
-            return
+    def _take(self, data: dict[str, Any]) -> None:
         kind = data.get("type")
         if kind == "message_start":
             self._start(data)

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.capture._assemble import assemble, not_reported, with_problems
-from tessera.capture._convert import Reader, as_dict, short, text
-from tessera.capture._shape import Shape
+from tessera.capture._convert import Reader, short, text
+from tessera.capture._shape import Shape, StreamFold
 from tessera.usage import Usage
 
 SHAPE_NAME = "gemini"
@@ -159,29 +159,21 @@ def from_body(body: Mapping[str, Any], provider: str) -> Usage:
     return from_usage_metadata(usage, provider, model, response_id)
 
 
-class GeminiStreamAccumulator:
+class GeminiStreamAccumulator(StreamFold):
     """Folds ``streamGenerateContent`` chunks: the last ``usageMetadata`` block wins.
 
     Blocks are cumulative, so they are never summed, and not maxed per field
     either (Gemini 2.0's last chunk can report a lower prompt count than earlier ones).
     """
 
-    def __init__(self, provider: str) -> None:
-        self._provider = provider
-        self._last: dict[str, Any] | None = None
-        self._model: str | None = None
-        self._response_id: str | None = None
-        self._create_time: object = None
-        self._events = 0
-        self._reader = Reader()
+    event_name = "stream chunk"
 
-    def add(self, event: object) -> None:
-        """Take one chunk (SDK object or dict); unreadable chunks are flagged."""
-        self._events += 1
-        chunk = as_dict(event)
-        if chunk is None:
-            self._reader.flag(f"unreadable stream chunk: {short(event)}")
-            return
+    def __init__(self, provider: str) -> None:
+        super().__init__(provider)
+        self._last: dict[str, Any] | None = None
+        self._create_time: object = None
+
+    def _take(self, chunk: dict[str, Any]) -> None:
         self._model = text(_get(chunk, "modelVersion")) or self._model
         self._response_id = self._response_id or text(_get(chunk, "responseId"))
         self._create_time = self._create_time or _get(chunk, "createTime")

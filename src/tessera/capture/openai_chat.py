@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.capture._assemble import assemble, not_reported, with_problems
-from tessera.capture._convert import Reader, as_dict, short, text
-from tessera.capture._shape import Shape
+from tessera.capture._convert import Reader, short, text
+from tessera.capture._shape import Shape, StreamFold
 from tessera.usage import Usage
 
 SHAPE_NAME = "openai_chat"
@@ -127,7 +127,7 @@ def from_body(body: Mapping[str, Any], provider: str) -> Usage:
     )
 
 
-class ChatStreamAccumulator:
+class ChatStreamAccumulator(StreamFold):
     """Folds ``ChatCompletionChunk`` events: the last non-null ``usage`` is the total.
 
     The usage chunk is found by ``usage`` being non-null, never by its
@@ -135,22 +135,14 @@ class ChatStreamAccumulator:
     when a compatible server puts usage on the finish chunk).
     """
 
-    def __init__(self, provider: str) -> None:
-        self._provider = provider
-        self._usage: dict[str, Any] | None = None
-        self._model: str | None = None
-        self._response_id: str | None = None
-        self._service_tier: str | None = None
-        self._events = 0
-        self._reader = Reader()
+    event_name = "stream chunk"
 
-    def add(self, event: object) -> None:
-        """Take one chunk (SDK object or dict); unreadable chunks are flagged."""
-        self._events += 1
-        chunk = as_dict(event)
-        if chunk is None:
-            self._reader.flag(f"unreadable stream chunk: {short(event)}")
-            return
+    def __init__(self, provider: str) -> None:
+        super().__init__(provider)
+        self._usage: dict[str, Any] | None = None
+        self._service_tier: str | None = None
+
+    def _take(self, chunk: dict[str, Any]) -> None:
         # Azure's first chunk has an empty id and model; keep the first real ones.
         self._model = self._model or text(chunk.get("model"))
         self._response_id = self._response_id or text(chunk.get("id"))

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tessera.capture._assemble import assemble, not_reported, with_problems
-from tessera.capture._convert import Reader, as_dict, short, text
-from tessera.capture._shape import Shape
+from tessera.capture._convert import Reader, short, text
+from tessera.capture._shape import Shape, StreamFold
 from tessera.usage import Usage
 
 SHAPE_NAME = "openai_responses"
@@ -114,7 +114,7 @@ def from_body(body: Mapping[str, Any], provider: str) -> Usage:
     )
 
 
-class ResponsesStreamAccumulator:
+class ResponsesStreamAccumulator(StreamFold):
     """Folds Responses API stream events: the terminal event's ``response`` is the total.
 
     Model and id are taken from the first event that carries a ``response``
@@ -122,20 +122,10 @@ class ResponsesStreamAccumulator:
     """
 
     def __init__(self, provider: str) -> None:
-        self._provider = provider
+        super().__init__(provider)
         self._final: dict[str, Any] | None = None
-        self._model: str | None = None
-        self._response_id: str | None = None
-        self._events = 0
-        self._reader = Reader()
 
-    def add(self, event: object) -> None:
-        """Take one stream event (SDK object or dict); unreadable events are flagged."""
-        self._events += 1
-        data = as_dict(event)
-        if data is None:
-            self._reader.flag(f"unreadable stream event: {short(event)}")
-            return
+    def _take(self, data: dict[str, Any]) -> None:
         kind = data.get("type")
         response = data.get("response")
         if kind == "error":

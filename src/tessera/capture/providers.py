@@ -78,7 +78,7 @@ _ALIASES: Final[dict[str, str]] = {
 
 # gen_ai.provider.name well-known values (OpenTelemetry GenAI semantic conventions).
 # github_copilot and openrouter have none, so their canonical id is used.
-_OTEL_NAMES: Final[dict[str, str]] = {
+OTEL_PROVIDER_NAMES: Final[dict[str, str]] = {
     OPENAI: "openai",
     ANTHROPIC: "anthropic",
     VERTEX_AI: "gcp.vertex_ai",
@@ -128,4 +128,4 @@ def otel_provider_name(canonical: str) -> str:
         name as given for a provider Tessera does not know.
     """
     known = canonical_provider(canonical) or canonical
-    return _OTEL_NAMES.get(known, known)
+    return OTEL_PROVIDER_NAMES.get(known, known)

@@ -9,6 +9,8 @@ task span, so task spans carry them beside the convention names.
 
 from __future__ import annotations
 
+from tessera.capture.providers import otel_provider_name
+
 # OpenTelemetry GenAI semantic conventions.
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
 GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
@@ -53,30 +55,7 @@ OPERATION_INVOKE_AGENT = "invoke_agent"
 OPERATION_INVOKE_WORKFLOW = "invoke_workflow"
 OPERATION_EXECUTE_TOOL = "execute_tool"
 
-#: Tessera's canonical provider ids (DESIGN §6) mapped to the GenAI convention's
-#: ``gen_ai.provider.name`` values; ids the convention does not list map to themselves.
-PROVIDER_NAMES: dict[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "vertex_ai": "gcp.vertex_ai",
-    "gemini": "gcp.gemini",
-    "bedrock": "aws.bedrock",
-    "azure": "azure.ai.openai",
-    "mistral": "mistral_ai",
-    "deepseek": "deepseek",
-    "xai": "x_ai",
-    "groq": "groq",
-}
-
-
-def provider_name(provider: str) -> str:
-    """The ``gen_ai.provider.name`` value for a Tessera provider id.
-
-    Args:
-        provider: A canonical Tessera provider id such as ``vertex_ai``.
-
-    Returns:
-        The semantic-convention value (``gcp.vertex_ai``), or ``provider``
-        itself when the convention has no value for it (``github_copilot``).
-    """
-    return PROVIDER_NAMES.get(provider, provider)
+#: The ``gen_ai.provider.name`` value for a Tessera provider id (``vertex_ai`` →
+#: ``gcp.vertex_ai``); ids the convention does not list map to themselves. The
+#: mapping lives with the provider ids, in :mod:`tessera.capture.providers`.
+provider_name = otel_provider_name
