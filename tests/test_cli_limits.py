@@ -44,6 +44,10 @@ def test_limits_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert daily["resets_at"].endswith("+09:00")  # the next Tokyo midnight
     per_task = next(r for r in rows if r["limit"] == "cost.limits.per_task.max_usd")
     assert per_task["cap_usd"] == "0.5" and per_task["enforcement"] == "hard"
+    assert main(["--config", str(config), "limits", "--db", str(db), "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "limit,enforcement,cap_usd,spent_usd,reserved_usd,left_usd,scope,resets_at"
+    assert lines[1].startswith("cost.limits.global.daily_usd,hard,1,0.1,0.25,0.65,day ")
 
 
 def test_limits_without_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

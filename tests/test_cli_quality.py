@@ -51,6 +51,10 @@ def test_monitor_resumes_from_the_store_and_cli_shows_history(
     rows = json.loads(capsys.readouterr().out)
     assert [r["iteration"] for r in rows] == [1, 2, 3]
     assert [r["cost_usd"] for r in rows] == ["0.25", "0.125", "0.0625"]
+    assert main(["quality", "--db", str(db), "--csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("run_id,monitor,iteration,coverage,quality_score")
+    assert lines[2].startswith("run-1,loop,2,70.5,0.8,2,0.125,")
     assert main(["quality", "--db", str(db)]) == 0
     text = capsys.readouterr().out
     # 0.25 + 0.125 + 0.0625 = 0.4375 in the total row.

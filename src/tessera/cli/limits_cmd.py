@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from tessera.cli._common import console, db_option, json_option, open_store, print_json, table
+from tessera.cli._options import csv_option, print_csv
 from tessera.config import load_config
 from tessera.limits import CostLimits, day_window
 from tessera.limits.guard import DAILY, PER_TASK
@@ -35,7 +36,8 @@ class LimitStatus:
 @click.command()
 @db_option
 @json_option
-def limits(db: Path | None, as_json: bool) -> None:
+@csv_option
+def limits(db: Path | None, as_json: bool, as_csv: bool) -> None:
     """Today's spend per limit, what is left, money reserved, and when the day resets."""
     config = load_config()
     policy = CostLimits.from_config(config)
@@ -94,6 +96,9 @@ def limits(db: Path | None, as_json: bool) -> None:
                 )
     if as_json:
         print_json(rows)
+        return
+    if as_csv:
+        print_csv(rows)
         return
     out = table(
         f"Limits — resets {end.astimezone(zone):%Y-%m-%d %H:%M %Z}",

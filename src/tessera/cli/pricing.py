@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from tessera.cli._common import console, db_option, json_option, open_store, print_json, table
+from tessera.cli._options import csv_option, print_csv
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.pricing import CostCalculator, PriceRow, apply_custom_prices
@@ -106,8 +107,14 @@ def pricing() -> None:
 @click.option("--user", "user_only", is_flag=True, help="Only your own rows.")
 @db_option
 @json_option
+@csv_option
 def list_prices(
-    provider: str | None, contains: str | None, user_only: bool, db: Path | None, as_json: bool
+    provider: str | None,
+    contains: str | None,
+    user_only: bool,
+    db: Path | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Every price row in force, built-in and yours (USD per 1M tokens)."""
     calculator, store = _readonly_rows(db)
@@ -122,6 +129,9 @@ def list_prices(
         store.close()
     if as_json:
         print_json([_row_json(r) for r in rows])
+        return
+    if as_csv:
+        print_csv([_row_json(r) for r in rows])
         return
     out = table(
         "Prices (USD per 1M tokens; --json for every column)",
@@ -327,7 +337,8 @@ def remove(price_id: int, db: Path | None) -> None:
 @pricing.command("unpriced")
 @db_option
 @json_option
-def unpriced(db: Path | None, as_json: bool) -> None:
+@csv_option
+def unpriced(db: Path | None, as_json: bool, as_csv: bool) -> None:
     """Models recorded without a price, with a ready `tessera pricing add` line each."""
     with open_store(db) as store:
         models = store.unpriced_models()
@@ -352,6 +363,9 @@ def unpriced(db: Path | None, as_json: bool) -> None:
         )
     if as_json:
         print_json(rows)
+        return
+    if as_csv:
+        print_csv(rows)
         return
     if not rows:
         click.echo("every recorded call with usage has a price")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tessera.cli._common import db_option, json_option, open_store, print_json
+from tessera.cli._options import csv_option, print_csv
 from tessera.store.results import QualityIterationRow
 from tessera.workflow import QualityIteration, render_history
 
@@ -17,7 +18,10 @@ from tessera.workflow import QualityIteration, render_history
 @click.option("--monitor", default=None, help="Monitor name, when a run has several.")
 @db_option
 @json_option
-def quality(run_id: str | None, monitor: str | None, db: Path | None, as_json: bool) -> None:
+@csv_option
+def quality(
+    run_id: str | None, monitor: str | None, db: Path | None, as_json: bool, as_csv: bool
+) -> None:
     """Coverage, quality, tasks and cost per improvement round of one run."""
     with open_store(db) as store:
         rows = store.quality_iterations(run_id=run_id, monitor=monitor)
@@ -30,6 +34,9 @@ def quality(run_id: str | None, monitor: str | None, db: Path | None, as_json: b
     chosen.sort(key=lambda r: r.iteration)
     if as_json:
         print_json(chosen)
+        return
+    if as_csv:
+        print_csv(chosen)
         return
     click.echo(f"run {latest.run_id}, monitor {latest.monitor!r}\n")
     click.echo(render_history([_iteration(r) for r in chosen]))
