@@ -18,6 +18,7 @@ from rich.table import Table
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.store import MetricsStore
+from tessera.store.backend import is_postgres_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +45,7 @@ def open_store(db: Path | None) -> MetricsStore:
     """Open the store a command reads, turning Tessera errors into one-line CLI errors."""
     try:
         path = db if db is not None else metrics_db_path(load_config())
-        if not path.exists():
+        if not is_postgres_url(path) and not path.exists():
             raise click.ClickException(
                 f"no metrics database at {path} (run `tessera demo`, or pass --db)"
             )

@@ -1,4 +1,5 @@
-"""``tessera db path|migrate|check``: where the metrics database is and whether it is sound."""
+"""``tessera db path|migrate|check|push``: where the metrics database is, whether it is sound,
+and copying it into a shared PostgreSQL store."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tessera.cli._common import console, db_option, json_option, table
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.store import SCHEMA_VERSION, MetricsStore
+from tessera.store.backend import is_postgres_url, postgres_url, redacted
 from tessera.store.report_queries import check_database, read_schema_version
 
 
@@ -39,6 +41,9 @@ def path_command(db: Path | None) -> None:
 def migrate(db: Path | None, as_json: bool) -> None:
     """Create the database if needed and bring its schema up to date."""
     path = _resolve(db)
+    if is_postgres_url(path):
+        _migrate_postgres(postgres_url(path), as_json)
+        return
     try:
         before = read_schema_version(path)
         store = MetricsStore(path)
@@ -62,6 +67,21 @@ def migrate(db: Path | None, as_json: bool) -> None:
         click.echo(f"{path}: schema version {before} -> {after}")
 
 
+def _migrate_postgres(url: str, as_json: bool) -> None:
+    """``db migrate`` for a shared PostgreSQL store: migrations run when it is opened."""
+    try:
+        with MetricsStore(url) as store:
+            version = store.integrity_check() or "ok"
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if version != "ok":
+        raise click.ClickException(f"{redacted(url)}: {version[0]}")
+    if as_json:
+        click.echo(json.dumps({"url": redacted(url), "ok": True}, indent=2))
+        return
+    click.echo(f"{redacted(url)}: schema up to date")
+
+
 @db.command()
 @db_option
 @json_option
@@ -71,6 +91,11 @@ def check(db: Path | None, as_json: bool) -> None:
     The file is opened read-only: a check never creates, migrates or repairs it.
     """
     path = _resolve(db)
+    if is_postgres_url(path):
+        raise click.ClickException(
+            "db check reads SQLite files; a PostgreSQL server checks its own data "
+            "(`tessera db migrate --db URL` checks the connection and the schema)"
+        )
     try:
         result = check_database(path)
     except TesseraError as exc:
@@ -113,3 +138,51 @@ def _print_check(path: Path, version: int, problems: list[str], counts: dict[str
     for name, n in counts.items():
         rows.add_row(name, f"{n:,}")
     out.print(rows)
+
+
+@db.command()
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="URL",
+    help="The shared store: postgresql://user@host:5432/database.",
+)
+@db_option
+@json_option
+def push(to: str, db: Path | None, as_json: bool) -> None:
+    """Copy this host's local history into a shared PostgreSQL store.
+
+    Runs, tasks, calls, agent performance, quality iterations and user price
+    rows are matched on their natural keys: pushing again adds nothing, and
+    tasks finished since the last push are brought up to date.
+    """
+    if not is_postgres_url(to):
+        raise click.BadParameter("expected a postgresql:// URL", param_hint="--to")
+    path = _resolve(db)
+    if not path.exists():
+        raise click.ClickException(f"no metrics database at {path} (nothing to push)")
+    try:
+        with MetricsStore(path) as source, MetricsStore(to) as shared:
+            # Imported here: psycopg is an extra, and MetricsStore(to) has just
+            # said it is installed.
+            from tessera.store.postgres import PostgresMetricsStore
+
+            if not isinstance(shared, PostgresMetricsStore):
+                raise click.ClickException(f"{to} is not a PostgreSQL store")
+            result = shared.push_from(source)
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        payload = {"from": str(path), "to": redacted(to), "read": result.read}
+        payload["written"] = result.written
+        click.echo(json.dumps(payload, indent=2))
+        return
+    out = console()
+    out.print(f"pushed     {path} -> {redacted(to)}", markup=False, soft_wrap=True)
+    rows = table("Rows per table", [("table", "left"), ("local", "right"), ("written", "right")])
+    for name, n in result.read.items():
+        rows.add_row(name, f"{n:,}", f"{result.written.get(name, 0):,}")
+    out.print(rows)
+    if result.total_written == 0:
+        out.print("the shared store already had everything")

@@ -15,7 +15,6 @@ from tessera.cli._options import csv_option, print_csv
 from tessera.config import load_config
 from tessera.limits import CostLimits, day_window
 from tessera.limits.guard import DAILY, PER_TASK
-from tessera.store.ledger import SpendLedger
 from tessera.store.limits import Budget
 
 
@@ -51,7 +50,7 @@ def limits(db: Path | None, as_json: bool, as_csv: bool) -> None:
     start, end, day = day_window(now, zone)
     rows: list[LimitStatus] = []
     with open_store(db) as store:
-        ledger = SpendLedger(store)
+        ledger = store.ledger()
         reserved = ledger.reserved(now)
         if policy.daily_usd is not None:
             standing = ledger.standing(Budget(DAILY, policy.daily_usd, since=start, until=end))

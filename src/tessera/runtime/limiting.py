@@ -20,7 +20,6 @@ from tessera.limits import CostLimits, SpendGuard
 from tessera.pricing import CostCalculator
 from tessera.records import CallRecord
 from tessera.store import MetricsStore
-from tessera.store.ledger import SpendLedger
 from tessera.tracing import attributes as attr
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def make_guard(
     if store is None or not limits.any:
         return None
     zone = ZoneInfo(config.cost.timezone) if config.cost.timezone else None
-    return SpendGuard(limits, SpendLedger(store), calculator, zone)
+    return SpendGuard(limits, store.ledger(), calculator, zone)
 
 
 @contextmanager

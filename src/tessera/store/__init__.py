@@ -17,12 +17,14 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from tessera.errors import StoreError
 from tessera.paths import default_db_path
 from tessera.pricing.row import PriceRow
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.store import connection, prices, queries, reprice, writes
+from tessera.store.backend import is_postgres_url
 from tessera.store.convert import iso_utc
 from tessera.store.migrations import SCHEMA_VERSION, migrate
 from tessera.store.queries import CostGroupBy
@@ -36,6 +38,9 @@ from tessera.store.results import (
     TaskTotals,
     UnpricedModel,
 )
+
+if TYPE_CHECKING:
+    from tessera.store.ledger import SpendLedger
 
 __all__ = (
     "SCHEMA_VERSION",
@@ -62,7 +67,23 @@ class MetricsStore:
 
     Args:
         path: The database file; ``None`` means :func:`tessera.paths.default_db_path`.
+            A ``postgresql://`` URL opens the shared PostgreSQL store instead
+            (:class:`tessera.store.postgres.PostgresMetricsStore`).
     """
+
+    def __new__(cls, path: str | os.PathLike[str] | None = None) -> MetricsStore:
+        # A postgresql:// URL selects the shared PostgreSQL store (the
+        # ``postgres`` extra), so every caller opens either backend the same way.
+        if cls is MetricsStore and is_postgres_url(path):
+            try:
+                from tessera.store.postgres import PostgresMetricsStore
+            except ImportError as exc:
+                raise StoreError(
+                    "a postgresql:// metrics store needs psycopg: "
+                    "pip install 'tessera-observability[postgres]'"
+                ) from exc
+            return super().__new__(PostgresMetricsStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._path = Path(path) if path is not None else default_db_path()
@@ -93,6 +114,12 @@ class MetricsStore:
     def close(self) -> None:
         """Close the connections this store opened; the store reopens on next use."""
         self._connections.close_all()
+
+    def ledger(self) -> SpendLedger:
+        """The ledger of cost-limit reservations and crossings kept in this store."""
+        from tessera.store.ledger import SpendLedger
+
+        return SpendLedger(self)
 
     def _prepare(self) -> None:
         """Check, create and migrate the file once per store."""

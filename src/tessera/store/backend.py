@@ -1,0 +1,50 @@
+"""Which backend a metrics database location names: an SQLite file or a PostgreSQL URL.
+
+A location is a file path (SQLite, the default) or a ``postgresql://`` /
+``postgres://`` URL (the shared store of a fleet). Callers often pass
+locations through :class:`pathlib.Path`, which folds ``//`` into ``/``; such
+a folded URL is recognized and repaired here, so ``MetricsStore(Path(url))``
+works as well as ``MetricsStore(url)``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+_SCHEME = re.compile(r"^(postgresql|postgres):/+", re.IGNORECASE)
+
+
+def is_postgres_url(location: str | os.PathLike[str] | None) -> bool:
+    """Whether ``location`` is a PostgreSQL URL (possibly folded by ``Path``)."""
+    return location is not None and _SCHEME.match(os.fspath(location)) is not None
+
+
+def postgres_url(location: str | os.PathLike[str]) -> str:
+    """The URL of ``location``, with the ``//`` that ``Path`` may have folded restored.
+
+    Raises:
+        ValueError: ``location`` is not a PostgreSQL URL.
+    """
+    text = os.fspath(location)
+    found = _SCHEME.match(text)
+    if found is None:
+        raise ValueError(f"not a PostgreSQL URL: {text!r}")
+    rest = text[found.end() :]
+    if text[: found.end()].endswith("//"):
+        # Unfolded: keep every slash ("postgresql:///db" means the local socket).
+        rest = text[len(found.group(1)) + 3 :]
+    return f"{found.group(1).lower()}://{rest}"
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and ``repr``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
