@@ -13,7 +13,8 @@ from opentelemetry.trace import SpanContext
 
 from tessera.tracing import JsonlSpanExporter
 
-SPANS_PER_WORKER = 300
+WORKERS = 6
+SPANS_PER_WORKER = 200
 BIG = 20_000
 
 
@@ -35,15 +36,15 @@ def _write_spans(path: str, worker: int) -> list[str]:
     return ids
 
 
-def test_three_processes_share_one_file_without_interleaving(tmp_path: Path) -> None:
+def test_six_processes_share_one_file_without_interleaving(tmp_path: Path) -> None:
     path = tmp_path / "shared" / "traces.jsonl"
-    with multiprocessing.get_context("spawn").Pool(3) as pool:
-        results = pool.starmap(_write_spans, [(str(path), w) for w in range(3)])
+    with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
+        results = pool.starmap(_write_spans, [(str(path), w) for w in range(WORKERS)])
     expected_ids = {span_id for ids in results for span_id in ids}
-    assert len(expected_ids) == 3 * SPANS_PER_WORKER  # 900 distinct ids
+    assert len(expected_ids) == WORKERS * SPANS_PER_WORKER  # 6 × 200 = 1,200 distinct ids
 
     lines = path.read_text("utf-8").splitlines()
-    assert len(lines) == 900
+    assert len(lines) == WORKERS * SPANS_PER_WORKER
     records = [json.loads(line) for line in lines]  # every line parses
     assert {r["span_id"] for r in records} == expected_ids
     for r in records:
