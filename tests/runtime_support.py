@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tessera.demo.transport import Exchange
+from tessera.demo.transport import Exchange, respond
 from tessera.runtime.instrument import instrument
 from tessera.runtime.observer import Observer
 
@@ -59,10 +59,7 @@ class Script:
         if match is None:
             message = f"unexpected request to {request.url.host} for {model}"
             return http.Response(500, json={"error": {"message": message}})
-        if isinstance(match.body, bytes):
-            headers = {"content-type": "text/event-stream"}
-            return http.Response(match.status, content=match.body, headers=headers)
-        return http.Response(match.status, json=match.body)
+        return respond(http, match)
 
     def http_client(self, sdk: Any, *, asynchronous: bool = False) -> Any:
         """An SDK ``Default(Async)HttpxClient`` whose transport is this script."""

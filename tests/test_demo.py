@@ -26,6 +26,8 @@ from tessera.cli import main
 # 9  gpt-4o-mini:                         1,280×0.15 + 5,120×0.075 + 512×0.60 =   883.2 → $0.0008832
 # 10 fine-tuned model: no price (unknown, not $0)
 # 11 gpt-4o-2024-08-06 2.50 in / 10 out:  2,300×2.50 + 350×10               =  9,250.0 → $0.0092500
+#    (through LangChain: the instrumented client and the TokenUsageCallback both report
+#    it; stored once. Stored twice, doc-writer would show 2 × 0.00925 = $0.0185000.)
 PER_AGENT = {
     "planner": Decimal("0.012595"),  # call 1 + call 2
     "python-expert": Decimal("0.1049226"),  # 0.043146 + 0.0344838 + 0.0272928
@@ -94,6 +96,25 @@ def test_calls_are_stored_with_usage_and_status(demo_run: tuple[Path, Path, str]
     # 40 + 4,096 read + 1,024 written = 5,160 input.
     assert calls[7][:5] == ("anthropic", 5160, 1320, 4096, 1024)
     assert calls[9][7] == "unpriced"
+    # Call 11, reported by two layers, is one row: 2,300 in, 350 out.
+    assert calls[10][:3] == ("openai", 2300, 350)
+
+
+def test_copilot_quota_and_the_langchain_call(demo_run: tuple[Path, Path, str]) -> None:
+    db, _, _ = demo_run
+    with sqlite3.connect(db) as conn:
+        extras = [
+            json.loads(e or "{}")
+            for (e,) in conn.execute("SELECT extras FROM llm_calls ORDER BY started_at")
+        ]
+        notes = conn.execute(
+            "SELECT COUNT(*) FROM llm_calls WHERE response_model = 'gpt-4o-2024-08-06'"
+        ).fetchone()
+    quota = extras[1]["usage_extras"]["copilot_quota"]
+    assert quota["premium_interactions"]["percent_remaining"] == 87.3
+    assert quota["chat"]["unlimited"] is True
+    assert [i for i, e in enumerate(extras) if "copilot_quota" in e.get("usage_extras", {})] == [1]
+    assert notes == (1,)
 
 
 def test_failed_task_keeps_its_error(demo_run: tuple[Path, Path, str]) -> None:

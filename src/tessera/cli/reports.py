@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
+from tessera.capture import COPILOT_QUOTA
 from tessera.cli._common import (
     console,
     count,
@@ -245,7 +248,13 @@ def calls(
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Model calls, newest first: tokens, cost, and whether usage was reported."""
+    """Model calls, newest first: tokens, cost, and whether usage was reported.
+
+    An ``attempt`` column appears when a call was retried, and a ``Copilot
+    quota left`` column when calls carried GitHub Copilot quota headers;
+    ``--json`` has every field, ``operation_id``, ``attempt`` and ``extras``
+    (with ``usage_extras.copilot_quota``) included.
+    """
     zone = display_zone()
     start, end = resolve_range(since, until, zone)
     with open_store(db) as store:
@@ -256,18 +265,21 @@ def calls(
     if as_csv:
         print_csv(rows)
         return
-    out = table(
-        "Model calls",
-        [
-            ("time", "left"),
-            ("agent", "left"),
-            ("model", "left"),
-            ("in", "right"),
-            ("out", "right"),
-            ("cost", "right"),
-        ],
-    )
-    for row in rows:
+    quotas = [copilot_quota_cell(row.extras) for row in rows]
+    retried = any((row.attempt or 1) > 1 for row in rows)
+    columns = [
+        ("time", "left"),
+        ("agent", "left"),
+        ("model", "left"),
+        ("in", "right"),
+        ("out", "right"),
+        ("cost", "right"),
+    ]
+    # Optional columns appear only when some call has something to put there.
+    columns += [("attempt", "right")] if retried else []
+    columns += [("Copilot quota left", "left")] if any(quotas) else []
+    out = table("Model calls", columns)
+    for row, quota in zip(rows, quotas, strict=True):
         if row.status == "error":
             cost = f"failed ({row.error_type})" if row.error_type else "failed"
         elif row.cost_status == "unpriced":
@@ -283,5 +295,31 @@ def calls(
             count(row.input_tokens),
             count(row.output_tokens),
             cost,
+            *([str(row.attempt or 1)] if retried else []),
+            *([quota] if any(quotas) else []),
         )
     console().print(out)
+
+
+def copilot_quota_cell(extras: Mapping[str, Any]) -> str:
+    """GitHub Copilot quota remaining after a call, compactly: ``premium_interactions 82.5%``.
+
+    Limited quotas come first, the least remaining first; unlimited ones show
+    as ``unlimited``. Empty when the call carried no quota headers.
+    """
+    usage_extras = extras.get("usage_extras")
+    quota = usage_extras.get(COPILOT_QUOTA) if isinstance(usage_extras, Mapping) else None
+    if not isinstance(quota, Mapping):
+        return ""
+    limited: list[tuple[float, str]] = []
+    unlimited: list[str] = []
+    for name, state in quota.items():
+        if not isinstance(state, Mapping):
+            continue
+        if state.get("unlimited"):
+            unlimited.append(f"{name} unlimited")
+            continue
+        left = state.get("percent_remaining")
+        if isinstance(left, int | float) and not isinstance(left, bool):
+            limited.append((float(left), f"{name} {left:g}%"))
+    return ", ".join([text for _, text in sorted(limited)] + unlimited)

@@ -190,3 +190,86 @@ def anthropic_stream(model: str, text: str, usage: dict[str, Any], *, message_id
 def anthropic_overloaded() -> dict[str, Any]:
     """The error body Anthropic sends with HTTP 529 when it is overloaded."""
     return {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+
+
+def openai_response(
+    model: str,
+    text: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached: int = 0,
+    reasoning: int = 0,
+    response_id: str,
+    status: str = "completed",
+) -> dict[str, Any]:
+    """A Responses API body (``object: response``); counts as OpenAI reports them."""
+    return {
+        "id": response_id,
+        "object": "response",
+        "created_at": CREATED,
+        "status": status,
+        "model": model,
+        "output": [
+            {
+                "type": "message",
+                "id": f"msg_{response_id.removeprefix('resp_')}",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {
+            "input_tokens": input_tokens,
+            "input_tokens_details": {"cached_tokens": cached},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"reasoning_tokens": reasoning},
+            "total_tokens": input_tokens + output_tokens,
+        },
+    }
+
+
+def openai_response_stream(
+    model: str,
+    text: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached: int = 0,
+    reasoning: int = 0,
+    response_id: str,
+) -> bytes:
+    """A Responses API stream: only the terminal ``response.completed`` event has usage."""
+    final = openai_response(
+        model,
+        text,
+        input_tokens,
+        output_tokens,
+        cached=cached,
+        reasoning=reasoning,
+        response_id=response_id,
+    )
+    start = {**final, "status": "in_progress", "output": [], "usage": None}
+    item = final["output"][0]["id"]
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": start},
+        {"type": "response.in_progress", "response": start},
+    ]
+    events += [
+        {
+            "type": "response.output_text.delta",
+            "item_id": item,
+            "output_index": 0,
+            "content_index": 0,
+            "delta": text[i : i + 24],
+            "logprobs": [],
+        }
+        for i in range(0, len(text), 24)
+    ]
+    events.append({"type": "response.completed", "response": final})
+    for number, event in enumerate(events):
+        event["sequence_number"] = number
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()

@@ -15,10 +15,12 @@ call  agent           model (provider)                 usage
 8     python-expert   claude-sonnet-4 (anthropic, ⇶)   40 + 4,096 read + 1,024 1h write; 1,320 out
 9     reviewer        gpt-4o-mini (openai, ⇶)          6,400 in incl. 5,120 cached; 512 out
 10    doc-writer      ft:gpt-4o-mini…:acme (openai)    2,900 in; 700 out (fine-tune: no price)
-11    doc-writer      gpt-4o (openai)                  2,300 in; 350 out
+11    doc-writer      gpt-4o (openai, LangChain)       2,300 in; 350 out
 ====  ==============  ===============================  ======================================
 
-⇶ streamed.
+⇶ streamed. Call 2 carries GitHub Copilot quota headers; call 11 goes through a
+LangChain chat model over the instrumented client, with a TokenUsageCallback
+attached too, and is stored once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ VERTEX = "us-east5-aiplatform.googleapis.com"
 SONNET = "claude-sonnet-4-20250514"
 SONNET_VERTEX = "claude-sonnet-4@20250514"
 FINE_TUNE = "ft:gpt-4o-mini-2024-07-18:acme::demo1"
+
+#: What GitHub Copilot says about the subscription's quota, with every answer.
+COPILOT_QUOTA_HEADERS = (
+    ("x-quota-snapshot-chat", "ent=-1&ov=0.0&ovPerm=false&rem=100.0&rst=2026-01-01T00%3A00%3A00Z"),
+    (
+        "x-quota-snapshot-premium_interactions",
+        "ent=300&ov=0.0&ovPerm=false&rem=87.3&rst=2026-01-01T00%3A00%3A00Z",
+    ),
+)
 
 #: The reviewer's verdict per improvement round: (coverage %, quality 0-1).
 REVIEWS = [(72.0, 0.78), (84.5, 0.86), (91.0, 0.93)]
@@ -76,6 +87,7 @@ def exchanges() -> list[Exchange]:
                 response_id="chatcmpl-demo-scan",
             ),
             latency_ms=180,
+            headers=COPILOT_QUOTA_HEADERS,
         ),
         Exchange(
             ANTHROPIC,

@@ -27,6 +27,7 @@ class Exchange:
     body: dict[str, Any] | bytes
     status: int = 200
     latency_ms: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def streamed(self) -> bool:
@@ -68,10 +69,16 @@ class RecordedProviders:
             return http.Response(500, json={"error": {"message": message}})
         if self._delay and expected.latency_ms:
             time.sleep(expected.latency_ms / 1000)
-        if isinstance(expected.body, bytes):
-            headers = {"content-type": "text/event-stream"}
-            return http.Response(expected.status, content=expected.body, headers=headers)
-        return http.Response(expected.status, json=expected.body)
+        return respond(http, expected)
+
+
+def respond(http: Any, exchange: Exchange) -> Any:
+    """The HTTP response of ``exchange``, built with the SDK's HTTP library ``http``."""
+    headers = dict(exchange.headers)
+    if isinstance(exchange.body, bytes):
+        headers["content-type"] = "text/event-stream"
+        return http.Response(exchange.status, content=exchange.body, headers=headers)
+    return http.Response(exchange.status, json=exchange.body, headers=headers)
 
 
 def _requested_model(request: Any) -> str:

@@ -3,7 +3,9 @@
 Four agents over four phases, through the real ``openai`` and ``anthropic``
 clients (including Anthropic on Vertex AI and GitHub Copilot through its
 OpenAI-compatible API), each call captured, priced, stored and traced by an
-instrumented client. What the providers answer is in :mod:`tessera.demo.script`.
+instrumented client. The last call goes through a LangChain chat model with a
+``TokenUsageCallback`` attached as well: two layers report it, it is stored
+once. What the providers answer is in :mod:`tessera.demo.script`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from tessera.demo import script
 from tessera.demo.transport import RecordedProviders
+from tessera.runtime.callback import TokenUsageCallback
 from tessera.runtime.instrument import instrument
 from tessera.runtime.observer import Observer
 from tessera.workflow import QualityMonitor
@@ -74,6 +77,9 @@ def _ask(text: str) -> list[dict[str, str]]:
 
 def run_demo(observer: Observer, *, delay: bool = True) -> DemoOutcome:
     """Run the demo workflow, recording everything into ``observer``."""
+    # Imported before any task opens, so no agent's time includes loading LangChain.
+    import tessera.demo.langchain_model  # noqa: F401
+
     providers = RecordedProviders(script.exchanges(), delay=delay)
     c = _clients(providers, observer)
     with observer.run("demo: customer CSV report") as run:
@@ -121,10 +127,30 @@ def run_demo(observer: Observer, *, delay: bool = True) -> DemoOutcome:
             type="docs",
         ):
             c.openai.chat.completions.create(model=script.FINE_TUNE, messages=_ask("Write docs"))
-            c.openai.chat.completions.create(model="gpt-4o", messages=_ask("Release notes"))
+            _release_notes(observer, c)
     if providers.remaining:
         raise RuntimeError(f"demo script has {providers.remaining} unused responses")
     return outcome
+
+
+def _release_notes(observer: Observer, c: _Clients) -> None:
+    """The release notes through LangChain: a chat model over the instrumented client.
+
+    The call is reported twice, by the instrumented client and by the
+    TokenUsageCallback attached to the LangChain run, and stored once.
+    """
+    from langchain_core.messages import HumanMessage
+    from langchain_core.runnables import RunnableConfig
+
+    from tessera.demo.langchain_model import OpenAIChatModel
+
+    model = OpenAIChatModel(client=c.openai, model="gpt-4o")
+    callback = TokenUsageCallback(observer)
+    # A LangChain handler at run time; typed as ``object`` so LangChain stays optional.
+    handlers: list[Any] = [callback]
+    model.invoke([HumanMessage("Release notes")], config=RunnableConfig(callbacks=handlers))
+    if callback.calls != 1:
+        raise RuntimeError(f"the LangChain callback saw {callback.calls} calls, expected 1")
 
 
 class _TaskIds:

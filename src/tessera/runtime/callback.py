@@ -53,6 +53,8 @@ class TokenUsageCallback(_Base):
     below. Counts a provider did not report add nothing. A call is recorded
     once per LangChain ``run_id``, per ``litellm_call_id`` and per provider
     response id, so one callback attached to several layers counts a call once.
+    A response an instrumented client already recorded in the open task or run
+    is added to these totals but not stored again.
 
     Attributes:
         prompt_tokens: Input tokens, cached and cache-written included.
@@ -259,13 +261,23 @@ class TokenUsageCallback(_Base):
         # A provider response id seen before is the same call reported by another layer.
         if usage.response_id is not None and not self._claim(f"response:{usage.response_id}"):
             return
+        observer = self._observer or get_observer()
+        if observer.seen_response(usage.response_id):
+            # An instrumented client under this framework already stored the call;
+            # checked here so the duplicate opens no span. Still this callback's call.
+            logger.debug("tessera: response %s already recorded", usage.response_id)
+            cost = observer.calculator.price_call(usage, at=started_at).cost_usd
+            self._count(usage, cost)
+            return
         recording = self._recording(provider, request_model or usage.model, started_at, stream)
         record = recording.succeed(usage, ended_at=ended_at)
         if record is not None:
             self._add(record)
 
     def _add(self, record: CallRecord, failed: bool = False) -> None:
-        usage = record.usage
+        self._count(record.usage, record.cost_usd, failed)
+
+    def _count(self, usage: Usage, cost_usd: Decimal | None, failed: bool = False) -> None:
         with self._lock:
             self.calls += 1
             self.failed_calls += int(failed)
@@ -275,7 +287,7 @@ class TokenUsageCallback(_Base):
             self.cache_read_tokens += usage.cache_read_tokens or 0
             self.cache_write_tokens += usage.cache_write_tokens or 0
             self.reasoning_tokens += usage.reasoning_tokens or 0
-            if record.cost_usd is None:
+            if cost_usd is None:
                 self.unpriced_calls += 1
             else:
-                self.cost_usd += record.cost_usd
+                self.cost_usd += cost_usd

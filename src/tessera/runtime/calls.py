@@ -16,6 +16,7 @@ from tessera._log import log_internal_error
 from tessera.capture import extract_usage
 from tessera.pricing import CallCost
 from tessera.records import CallRecord
+from tessera.runtime.operations import current_operation
 from tessera.runtime.scopes import current_run, current_task
 from tessera.tracing import attributes as attr
 from tessera.usage import Usage
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 
 
 _warnings_lock = threading.Lock()
+
+#: Span attributes of the runtime's own (not in the shared attribute table).
+OPERATION_ID = "tessera.operation.id"
+ATTEMPT = "tessera.attempt"
+#: Set on the span of a call not stored because another layer recorded its response.
+DUPLICATE_OF = "tessera.duplicate_of_response"
 
 
 class CallRecording:
@@ -51,13 +58,22 @@ class CallRecording:
         self.request_model = request_model
         self.stream = stream
         self.call_id = uuid.uuid4().hex
+        # Inside ``observer.operation()`` a call is the operation's next attempt.
+        self.operation = current_operation.get() if operation_id is None else None
+        if self.operation is not None:
+            operation_id = self.operation.operation_id
+            attempt = self.operation.next_attempt()
         self.operation_id = operation_id or self.call_id
         self.attempt = attempt
+        self._last_attempt = attempt
         self.task = current_task.get()
         run = current_run.get()
         self.run_id = self.task.run_id if self.task else (run.run_id if run else None)
         self.started_at = started_at or datetime.now(UTC)
         self.extras: dict[str, Any] = {}
+        # True for calls an instrumented client saw on the wire: each HTTP answer
+        # is a billed call even when a replaying proxy repeats a response id.
+        self.from_client = False
         self._finished = False
         self.span = observer.tracer.start_span(
             f"chat {request_model or 'unknown'}",
@@ -71,6 +87,7 @@ class CallRecording:
             attr.GEN_AI_OPERATION_NAME: "chat",
             attr.GEN_AI_PROVIDER_NAME: attr.provider_name(self.provider),
             attr.TESSERA_STREAM: self.stream,
+            OPERATION_ID: self.operation_id,
         }
         if self.request_model:
             attributes[attr.GEN_AI_REQUEST_MODEL] = self.request_model
@@ -93,11 +110,42 @@ class CallRecording:
             mark_refused(self.span, refusal)
         self.span.end()
 
-    def succeed_with(
-        self, response: object, headers: Mapping[str, str] | None = None
+    def next_attempt(self) -> int:
+        """A new attempt number in this call's operation (an SDK retry of it)."""
+        if self.operation is not None:
+            return self.operation.next_attempt()
+        self._last_attempt += 1
+        return self._last_attempt
+
+    def retried_attempt(
+        self, attempt: int, started_at: datetime, ended_at: datetime, error_type: str
     ) -> CallRecord | None:
-        """Finish with a complete response; its usage is extracted here."""
-        return self.succeed(extract_usage(response, provider=self.provider, headers=headers))
+        """Record one attempt of this call that the SDK retried (no usage: not billed)."""
+        retried = CallRecording(
+            self.observer,
+            provider=self.provider,
+            request_model=self.request_model,
+            stream=self.stream,
+            operation_id=self.operation_id,
+            attempt=attempt,
+            started_at=started_at,
+        )
+        usage = Usage.not_reported(
+            self.provider, self.request_model, f"attempt retried by the SDK: {error_type}"
+        )
+        retried.span.set_attribute(attr.ERROR_TYPE, error_type)
+        return retried._finish(usage, "error", error_type, ended_at)
+
+    def succeed_with(
+        self,
+        response: object,
+        headers: Mapping[str, str] | None = None,
+        *,
+        header_map: Mapping[str, str] | None = None,
+    ) -> CallRecord | None:
+        """Finish with a complete response; its usage is extracted here (headers included)."""
+        usage = extract_usage(response, self.provider, headers, header_map=header_map)
+        return self.succeed(usage)
 
     def succeed(self, usage: Usage, ended_at: datetime | None = None) -> CallRecord | None:
         """Finish a call that returned, with the usage it reported (or not)."""
@@ -125,6 +173,12 @@ class CallRecording:
             return None
         self._finished = True
         ended = ended_at or datetime.now(UTC)
+        if self.observer.is_duplicate(self, usage.response_id):
+            # Another layer (an instrumented client under LangChain or LiteLLM)
+            # already recorded this response: the first recorder wins.
+            self.span.set_attribute(DUPLICATE_OF, usage.response_id or "")
+            self.span.end(end_time=_ns(ended))
+            return None
         caught: list[warnings.WarningMessage] = []
         record: CallRecord | None = None
         try:
@@ -215,6 +269,7 @@ class CallRecording:
             attr.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS: usage.cache_write_tokens,
             attr.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: usage.reasoning_tokens,
             attr.TESSERA_USAGE_REPORTED: usage.reported,
+            ATTEMPT: record.attempt,
             attr.TESSERA_COST_STATUS: record.cost_status,
             attr.TESSERA_COST_USD: float(record.cost_usd) if record.cost_usd is not None else None,
         }

@@ -21,6 +21,8 @@ from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
 from tessera.runtime.limiting import admit, estimated_cost, make_guard, report_crossings
+from tessera.runtime.operations import OperationScope, open_operation
+from tessera.runtime.recent import RecentResponses
 from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
 from tessera.runtime.signals import install_sigterm_handler
 from tessera.store import MetricsStore
@@ -83,6 +85,7 @@ class Observer:
         register_shutdown(self.tracer_provider)
         self.tracer = self.tracer_provider.get_tracer("tessera")
         self._listeners: list[Callable[[CallRecord], None]] = []
+        self._responses = RecentResponses()
 
     def add_listener(self, listener: Callable[[CallRecord], None]) -> None:
         """Call ``listener`` with every call recorded from now on (after it is stored)."""
@@ -230,6 +233,51 @@ class Observer:
             admit(self.guard, recording, request)
         return recording
 
+    def operation(self, operation_id: str | None = None) -> AbstractContextManager[OperationScope]:
+        """Record the model calls made in the block as attempts of one logical call.
+
+        Use it around an application-level retry loop or a provider fallback:
+        every call started in the block is stored with the same ``operation_id``
+        and ``attempt`` 1, 2, ... in start order, and every attempt that was
+        billed counts in the costs. Retries the SDK makes inside one ``create``
+        are numbered too (see :mod:`tessera.runtime.attempts`).
+
+        Args:
+            operation_id: The id to store; default: a new ``op-...`` id.
+        """
+        return open_operation(operation_id)
+
+    def is_duplicate(self, recording: CallRecording, response_id: str | None) -> bool:
+        """True when ``response_id`` was already recorded in the recording's task or run.
+
+        The first recorder of a response claims it; a second layer reporting
+        the same response (a LangChain or LiteLLM callback around an
+        instrumented client, or a second ``record``) is told so and stores
+        nothing; a hard-limit reservation it held is dropped. A call an
+        instrumented client received over HTTP is always stored: each answer
+        is billed, even when a replaying proxy repeats an id.
+        """
+        if response_id is None:
+            return False
+        scope = recording.task.task_id if recording.task else recording.run_id
+        if self._responses.claim(scope, response_id) or recording.from_client:
+            return False
+        if self.guard is not None:
+            self._store("releasing a reservation", lambda s: self._release(recording.call_id))
+        return True
+
+    def seen_response(self, response_id: str | None) -> bool:
+        """True when ``response_id`` was recorded in the open task or run (nothing claimed)."""
+        if response_id is None:
+            return False
+        task, run = current_task.get(), current_run.get()
+        scope = task.task_id if task else (run.run_id if run else None)
+        return self._responses.seen(scope, response_id)
+
+    def _release(self, call_id: str) -> None:
+        if self.guard is not None:
+            self.guard.release(call_id)
+
     def estimate(self, usd: Decimal | float | str) -> AbstractContextManager[None]:
         """Use ``usd`` as the cost bound of each model call made in the ``with`` block.
 
@@ -247,11 +295,17 @@ class Observer:
         headers: Mapping[str, str] | None = None,
         started_at: datetime | None = None,
     ) -> CallRecord | None:
-        """Record a call that already happened, from its response (or stream chunks)."""
+        """Record a call that already happened, from its response (or stream chunks).
+
+        Returns None, storing nothing, when the same provider response was
+        already recorded in the open task or run.
+        """
         from tessera.capture import extract_usage
         from tessera.capture.providers import canonical_provider
 
         usage = extract_usage(response, provider=provider, headers=headers)
+        if self.seen_response(usage.response_id):
+            return None  # already recorded in this task or run, by another layer
         name = canonical_provider(provider) or usage.provider or "unknown"
         recording = CallRecording(
             self, provider=name, request_model=request_model or usage.model, started_at=started_at

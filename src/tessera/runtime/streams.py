@@ -8,12 +8,13 @@ exhausted, closed, left through ``with``, fails, or is garbage-collected
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from tessera._log import log_internal_error, logger
 from tessera.capture import UsageAccumulator
+from tessera.runtime.attempts import AttemptLog, collect_attempts, settle_attempts
 from tessera.runtime.calls import CallRecording
 from tessera.usage import Usage
 
@@ -173,3 +174,88 @@ class AsyncRecordedStream:
         tap = self.__dict__.get("_tap")
         if tap is not None and not tap.done:
             tap.finish()
+
+
+class RecordedStreamManager:
+    """Records an Anthropic helper stream from the SDK's accumulated message at exit.
+
+    The helper folds ``message_start`` and ``message_delta`` usage itself
+    (overwriting, never adding), so its final snapshot is the call's usage.
+    """
+
+    def __init__(
+        self,
+        manager: Any,
+        recording: CallRecording,
+        header_map: Mapping[str, str] | None = None,
+    ) -> None:
+        self._manager = manager
+        self._recording = recording
+        self._header_map = header_map
+        self._headers: dict[str, str] | None = None
+        self._stream: Any = None
+
+    def __enter__(self) -> Any:
+        # The request is sent here; when it fails, ``__exit__`` is never called.
+        with collect_attempts() as log:
+            try:
+                self._stream = self._manager.__enter__()
+            except BaseException as exc:
+                self._opened(log)
+                self._recording.fail(exc)
+                raise
+        self._opened(log)
+        return self._stream
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        # The SDK's exit closes the response even when recording re-issues a
+        # warning that -W error turns into an exception.
+        try:
+            self._finish(exc)
+        finally:
+            closed = self._manager.__exit__(exc_type, exc, tb)
+        return closed
+
+    async def __aenter__(self) -> Any:
+        with collect_attempts() as log:
+            try:
+                self._stream = await self._manager.__aenter__()
+            except BaseException as exc:
+                self._opened(log)
+                self._recording.fail(exc)
+                raise
+        self._opened(log)
+        return self._stream
+
+    def _opened(self, log: AttemptLog) -> None:
+        settle_attempts(self._recording, log)
+        self._headers = log.headers
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        try:
+            self._finish(exc)
+        finally:
+            closed = await self._manager.__aexit__(exc_type, exc, tb)
+        return closed
+
+    def _finish(self, error: BaseException | None) -> None:
+        if error is not None:
+            self._recording.fail(error)
+            return
+        try:
+            snapshot = self._stream.current_message_snapshot
+        except Exception:
+            # Left before the first event: nothing was reported.
+            self._recording.fail(RuntimeError("stream closed before any event"))
+            return
+        self._recording.succeed_with(snapshot, self._headers, header_map=self._header_map)
