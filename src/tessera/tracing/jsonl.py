@@ -7,7 +7,9 @@ descriptor still names the file at the path (another process may have rotated
 it meanwhile) and reopens if not; size-based rotation is decided and done under
 that same lock, so a line is never split across files nor written to a file
 already moved aside. Like every OpenTelemetry exporter it never raises: a
-failed write is logged with its traceback and counted in ``failed_spans``.
+failed write is counted in ``failed_spans``; the first failure of an outage
+(a full disk) is logged with its traceback, and the number of spans lost is
+logged once when writing works again or at shutdown.
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class JsonlSpanExporter(SpanExporter):
         self._lock = threading.Lock()
         self._shut_down = False
         self.failed_spans = 0
+        # Spans lost since the current run of failed writes began (0: writing works).
+        self._lost_in_outage = 0
         _LIVE_EXPORTERS.add(self)
 
     @property
@@ -126,14 +130,37 @@ class JsonlSpanExporter(SpanExporter):
                     self._write_file(lines)
             except (OSError, ValueError):
                 # ValueError: the caller's stream was closed under us.
-                self.failed_spans += len(lines)
-                logger.exception(
-                    "tessera: could not write %d spans to %s; the program continues",
-                    len(lines),
-                    self._path or "the trace stream",
-                )
+                self._lost(len(lines))
                 return SpanExportResult.FAILURE
+            if self._lost_in_outage:
+                logger.warning(
+                    "tessera: writing spans to %s works again; %d spans were lost meanwhile",
+                    self._target_name(),
+                    self._lost_in_outage,
+                )
+                self._lost_in_outage = 0
         return SpanExportResult.SUCCESS if len(lines) == len(spans) else SpanExportResult.FAILURE
+
+    def _target_name(self) -> str:
+        return str(self._path) if self._path is not None else "the trace stream"
+
+    def _lost(self, count: int) -> None:
+        """Count spans that could not be written; log the first failure of an outage only.
+
+        A full disk fails every export until space comes back: one traceback
+        says what happened, and the total lost is logged when writing works
+        again or at shutdown, instead of a traceback per span.
+        """
+        self.failed_spans += count
+        first = self._lost_in_outage == 0
+        self._lost_in_outage += count
+        if first:
+            logger.exception(
+                "tessera: could not write %d spans to %s; the program continues, and "
+                "spans lost until writing works again are counted and reported once",
+                count,
+                self._target_name(),
+            )
 
     def _encode(self, spans: Sequence[ReadableSpan]) -> list[bytes]:
         lines: list[bytes] = []
@@ -242,6 +269,12 @@ class JsonlSpanExporter(SpanExporter):
                 return
             self._shut_down = True
             self._close_fd()
+            if self._lost_in_outage:
+                logger.warning(
+                    "tessera: %d spans could not be written to %s and are lost",
+                    self._lost_in_outage,
+                    self._target_name(),
+                )
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         """Nothing is buffered: every export is written before it returns."""
