@@ -106,3 +106,40 @@ def test_contradictory_cost_is_refused_before_writing(tmp_path: Path) -> None:
         assert store.totals().calls == 0
         with pytest.raises(ValueError, match="batch_size"):
             record_calls(store, [], batch_size=0)
+
+
+def test_store_method_imports_in_batches(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tessera.records import CallRecord
+    from tessera.store import MetricsStore
+    from tessera.usage import Usage
+
+    usage = Usage(
+        provider="openai",
+        model="gpt-4o",
+        input_tokens=10,
+        output_tokens=5,
+        total_tokens=15,
+        reported=True,
+    )
+    now = datetime.now(UTC)
+    records = (
+        CallRecord(
+            call_id=f"c{i}",
+            operation_id=f"c{i}",
+            provider="openai",
+            started_at=now,
+            ended_at=now,
+            usage=usage,
+            cost_status="priced",
+            cost_usd=Decimal("0.0001"),
+        )
+        for i in range(25)
+    )
+    with MetricsStore(tmp_path / "m.db") as store:
+        # 25 calls in batches of 10: three transactions, every call written.
+        assert store.record_calls(records, batch_size=10) == 25
+        totals = store.totals()
+    assert totals.calls == 25 and totals.cost_usd == Decimal("0.0025")  # 25 × $0.0001

@@ -22,6 +22,7 @@ from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
 from tessera.runtime.limiting import admit, estimated_cost, make_guard, report_crossings
 from tessera.runtime.operations import OperationScope, open_operation
+from tessera.runtime.outage import StoreOutage
 from tessera.runtime.recent import RecentResponses
 from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
 from tessera.runtime.signals import install_sigterm_handler
@@ -67,6 +68,7 @@ class Observer:
         if store is None and enabled:
             store = MetricsStore(Path(db) if db is not None else metrics_db_path(self.config))
         self.store = store
+        self._outage = StoreOutage(store.path) if store is not None else None
         self.traces_file: Path | None = None
         if enabled:
             self.traces_file = Path(traces_file) if traces_file else traces_file_path(self.config)
@@ -318,7 +320,7 @@ class Observer:
         Then reports a limit this call crossed for the first time (a log line,
         a span event, and a ``CostLimitWarning`` for soft limits).
         """
-        self._store("storing a model call", lambda s: s.record_call(record))
+        self._store("storing a model call", lambda s: s.record_call(record), record)
         if self.guard is not None:
             guard = self.guard
             self._store("checking the cost limits", lambda s: report_crossings(guard, record, span))
@@ -328,13 +330,20 @@ class Observer:
             except Exception:
                 log_internal_error("a call listener")
 
-    def _store(self, what: str, write: Callable[[MetricsStore], object]) -> None:
-        if self.store is None:
+    def _store(
+        self,
+        what: str,
+        write: Callable[[MetricsStore], object],
+        call: CallRecord | None = None,
+    ) -> None:
+        if self.store is None or self._outage is None:
             return
         try:
             write(self.store)
         except Exception:
-            log_internal_error(what)
+            self._outage.failed(what, call)
+        else:
+            self._outage.succeeded()
 
     def install_sigterm_handler(self) -> bool:
         """Make SIGTERM close open tasks and spans instead of killing the process.
@@ -352,6 +361,8 @@ class Observer:
     def shutdown(self) -> None:
         """Flush and close the trace exporter and the store."""
         self.tracer_provider.shutdown()
+        if self._outage is not None:
+            self._outage.close()
         if self.store is not None:
             self.store.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -185,6 +185,16 @@ class MetricsStore:
         """
         with self._write() as conn:
             writes.record_call(conn, record)
+
+    def record_calls(self, records: Iterable[CallRecord], batch_size: int = 50_000) -> int:
+        """Record many calls at once (an import), ``batch_size`` rows per transaction.
+
+        Returns:
+            How many calls were written.
+        """
+        from tessera.store import bulk
+
+        return bulk.record_calls(self, records, batch_size)
 
     def finish_task(self, end: TaskEnd) -> TaskTotals:
         """Complete a task phase: sum its calls, update the task, add an agent_performance row.
