@@ -16,6 +16,7 @@ from tessera._log import log_internal_error
 from tessera.capture import extract_usage
 from tessera.pricing import CallCost
 from tessera.records import CallRecord
+from tessera.runtime import content
 from tessera.runtime.operations import current_operation
 from tessera.runtime.scopes import current_run, current_task
 from tessera.tracing import attributes as attr
@@ -145,7 +146,17 @@ class CallRecording:
     ) -> CallRecord | None:
         """Finish with a complete response; its usage is extracted here (headers included)."""
         usage = extract_usage(response, self.provider, headers, header_map=header_map)
+        if self.observer.config.observability.capture_content:
+            text = content.output_messages(response)
+            if text is not None:
+                self.span.set_attribute(content.OUTPUT_MESSAGES, text)
         return self.succeed(usage)
+
+    def capture_input(self, request: Mapping[str, Any] | None) -> None:
+        """Put the request's messages on the span (only called with content capture on)."""
+        text = content.input_messages(request)
+        if text is not None:
+            self.span.set_attribute(content.INPUT_MESSAGES, text)
 
     def succeed(self, usage: Usage, ended_at: datetime | None = None) -> CallRecord | None:
         """Finish a call that returned, with the usage it reported (or not)."""

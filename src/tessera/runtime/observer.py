@@ -233,6 +233,8 @@ class Observer:
         )
         if self.guard is not None:
             admit(self.guard, recording, request)
+        if self.config.observability.capture_content:
+            recording.capture_input(request)
         return recording
 
     def operation(self, operation_id: str | None = None) -> AbstractContextManager[OperationScope]:
