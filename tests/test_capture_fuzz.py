@@ -41,12 +41,20 @@ json_like = st.recursive(
 
 
 def is_count(value: object) -> bool:
-    """The spec of a count, written independently of the code under test."""
+    """The spec of a count, written independently of the code under test.
+
+    At most a billion tokens: no model call reports more, a larger count is garbage.
+    """
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
-        return value >= 0
-    return isinstance(value, float) and math.isfinite(value) and value >= 0 and value == int(value)
+        return 0 <= value <= 10**9
+    return (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and 0 <= value <= 10**9
+        and value == int(value)
+    )
 
 
 def check_invariants(usage: Usage) -> None:

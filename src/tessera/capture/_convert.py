@@ -15,6 +15,11 @@ from typing import Any
 # Deeper nesting than any provider body; stops runaway recursion on odd objects.
 _MAX_DEPTH = 24
 
+#: The largest token count believed. No model call comes near it (the largest
+#: context windows hold about ten million tokens); a bigger "count" is garbage,
+#: and priced in picodollars it would overflow the database's 64-bit integers.
+MAX_TOKEN_COUNT = 10**9
+
 
 def short(value: object, limit: int = 40) -> str:
     """A bounded ``repr`` for problem messages, so a huge value cannot flood a record."""
@@ -77,16 +82,23 @@ def as_dict(obj: object) -> dict[str, Any] | None:
 def as_count(value: object) -> int | None:
     """``value`` as a token count, or None when it is not one.
 
-    A count is a non-negative ``int``; an integral finite float such as ``12.0``
-    is accepted. ``bool``, strings, negatives, NaN and anything else are not.
+    A count is a non-negative ``int`` up to :data:`MAX_TOKEN_COUNT`; an integral
+    finite float such as ``12.0`` is accepted. ``bool``, strings, negatives,
+    NaN, larger numbers and anything else are not.
     """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
-        return int(value)
+        return value if 0 <= value <= MAX_TOKEN_COUNT else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value) if 0 <= value <= MAX_TOKEN_COUNT else None
     return None
+
+
+def _too_large(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return value > MAX_TOKEN_COUNT and not (isinstance(value, float) and math.isinf(value))
 
 
 def text(value: object) -> str | None:
@@ -121,7 +133,10 @@ class Reader:
         result = as_count(value)
         if result is None:
             self.bad.add(path)
-            self.flag(f"{path} is not a non-negative integer count: {short(value)}")
+            if _too_large(value):
+                self.flag(f"{path} is too large to be a token count: {short(value)}")
+            else:
+                self.flag(f"{path} is not a non-negative integer count: {short(value)}")
         return result
 
     def block(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from tessera.capture._assemble import assemble, with_problems
-from tessera.capture._convert import Reader
+from tessera.capture._convert import Reader, as_count
 from tessera.usage import Usage
 
 #: The fields a header may be mapped to.
@@ -80,7 +80,7 @@ def active_map(header_map: Mapping[str, str] | None) -> dict[str, str]:
 
 def _parse(value: str) -> int | None:
     text = value.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    return as_count(int(text)) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def usage_from_headers(

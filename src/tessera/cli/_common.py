@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,11 +14,14 @@ from typing import Any, TypeVar
 
 import click
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.style import StyleType
 from rich.table import Table
+from rich.text import Text
 
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
+from tessera.paths import DB_FILENAME, data_dir
 from tessera.store import MetricsStore
 from tessera.store.backend import is_postgres_url
 
@@ -46,12 +51,18 @@ def open_store(db: Path | None) -> MetricsStore:
     try:
         path = db if db is not None else metrics_db_path(load_config())
         if not is_postgres_url(path) and not path.exists():
-            raise click.ClickException(
-                f"no metrics database at {path} (run `tessera demo`, or pass --db)"
-            )
+            raise click.ClickException(f"no metrics database at {path} ({_missing_hint()})")
         return MetricsStore(path)
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _missing_hint() -> str:
+    """What to do when there is no database: `tessera demo` writes its own, elsewhere."""
+    demo_db = data_dir() / "demo" / DB_FILENAME
+    if demo_db.exists():
+        return f"the demo's database is {demo_db}: pass --db {shlex.quote(str(demo_db))}"
+    return "nothing recorded there yet; `tessera demo` writes an example one and prints its path"
 
 
 def console() -> Console:
@@ -94,19 +105,61 @@ def count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
+# Characters a terminal acts on rather than shows: controls (ESC, newline, tab),
+# format characters (bidi overrides), line and paragraph separators, surrogates.
+_ACTIVE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+# Format characters that belong inside emoji sequences and scripts.
+_JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control or format character shown as its escape (``\\x1b``).
+
+    Agent names, task ids and model names come from the programs being watched,
+    or from a model: printed raw, an ESC or a bidi override rewrites the terminal
+    and a newline breaks the table.
+    """
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _ACTIVE and ch not in _JOINERS
+        else ch
+        for ch in text
+    )
+
+
+class _PlainTable(Table):
+    """A table whose text cells are shown as they are: no markup, no control characters."""
+
+    def add_row(
+        self,
+        *renderables: RenderableType | None,
+        style: StyleType | None = None,
+        end_section: bool = False,
+    ) -> None:
+        cells = [Text(printable(c)) if isinstance(c, str) else c for c in renderables]
+        super().add_row(*cells, style=style, end_section=end_section)
+
+
 def table(title: str, columns: Sequence[tuple[str, str]]) -> Table:
     """A table with the given (header, justify) columns that fits 80 columns.
+
+    ``justify`` is ``left`` (text), ``right`` (a figure) or ``fixed`` (left-justified,
+    never wrapped, such as a time).
 
     Figures (right-justified columns) never wrap or get cut; when the terminal
     is narrow, only the text columns give way, cut with an ellipsis.
     """
     # No vertical rules and no outer padding: more room for the figures.
-    result = Table(
+    result = _PlainTable(
         title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
     )
     for header, justify in columns:
-        figure = justify == "right"
+        # "fixed": left-justified text of a fixed width (a time), kept whole like a figure.
+        figure = justify in ("right", "fixed")
         result.add_column(
-            header, justify="right" if figure else "left", no_wrap=figure, overflow="ellipsis"
+            header,
+            justify="right" if justify == "right" else "left",
+            no_wrap=figure,
+            overflow="ellipsis",
         )
     return result

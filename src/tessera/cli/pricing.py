@@ -64,6 +64,9 @@ def _calculator(db: Path | None, *, create: bool = False) -> tuple[CostCalculato
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
+        # Open the file first: the calculator falls back to the built-in table
+        # when the store fails, which would hide a file that is not a database.
+        store.price_rows()
         calculator = CostCalculator(store=store)
         apply_custom_prices(calculator, config)
         calculator.rows()

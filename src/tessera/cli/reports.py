@@ -268,7 +268,7 @@ def calls(
     quotas = [copilot_quota_cell(row.extras) for row in rows]
     retried = any((row.attempt or 1) > 1 for row in rows)
     columns = [
-        ("time", "left"),
+        ("time", "fixed"),
         ("agent", "left"),
         ("model", "left"),
         ("in", "right"),
@@ -281,7 +281,7 @@ def calls(
     out = table("Model calls", columns)
     for row, quota in zip(rows, quotas, strict=True):
         if row.status == "error":
-            cost = f"failed ({row.error_type})" if row.error_type else "failed"
+            cost = "failed"  # the error type is in --json and --csv: a figure column stays narrow
         elif row.cost_status == "unpriced":
             cost = "no price"
         elif not row.usage_reported:

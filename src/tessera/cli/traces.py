@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.text import Text
 
-from tessera.cli._common import console
+from tessera.cli._common import console, printable
 from tessera.config import load_config, traces_file_path
 from tessera.errors import TesseraError
+from tessera.paths import TRACES_FILENAME, data_dir
 from tessera.tracing import attributes as attr
 from tessera.tracing.otlp_json import export_request
 from tessera.tracing.reader import follow_lines, parse_line, read_lines, read_records
@@ -82,8 +85,22 @@ def _cost(attributes: dict[str, Any]) -> str:
     return "unpriced" if attributes.get(attr.TESSERA_COST_STATUS) == "unpriced" else ""
 
 
+def _no_trace_file(path: Path) -> click.ClickException:
+    """The error for a missing trace file; after `tessera demo`, it names the demo's."""
+    demo_file = data_dir() / "demo" / TRACES_FILENAME
+    if demo_file.exists():
+        hint = f"the demo's trace file is {demo_file}: pass --file {shlex.quote(str(demo_file))}"
+    else:
+        hint = "nothing traced there yet; `tessera demo` writes an example one, or pass --file"
+    return click.ClickException(f"no trace file at {path} ({hint})")
+
+
 def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` shown safely in exactly ``width`` terminal cells: cut with ``…``, or padded."""
+    text = printable(text)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
 
 
 def _local_time(iso: Any) -> str:
@@ -105,7 +122,7 @@ def _tail_row(record: dict[str, Any]) -> Text:
     row.append(f"{_local_time(record.get('start_time')):<{_TIME}} ", style="dim")
     row.append(f"{_duration(record.get('duration_ms')):>{_DURATION}} ")
     name = _fit(str(record.get("name", "")), _TAIL_NAME)
-    row.append(f"{name:<{_TAIL_NAME}} ", style="red" if _failed(record) else "")
+    row.append(f"{name} ", style="red" if _failed(record) else "")
     row.append(f"{_tokens(attributes):>{_TOKENS}} {_cost(attributes):>{_COST}}")
     return row
 
@@ -138,7 +155,7 @@ def tail(lines: int, follow: bool, as_json: bool, file: Path | None) -> None:
     """Print the most recent spans: time, duration, name, tokens, cost."""
     path = _trace_file(file)
     if not follow and not path.exists():
-        raise click.ClickException(f"no trace file at {path} (run `tessera demo`, or pass --file)")
+        raise _no_trace_file(path)
     recent: deque[bytes] = deque(maxlen=lines)
     for line in read_lines(path):
         if parse_line(line) is not None:
@@ -224,9 +241,7 @@ def show(trace_id: str, as_json: bool, file: Path | None) -> None:
     for label, span in _tree_lines(spans):
         attributes = span.get("attributes") or {}
         row = Text(no_wrap=True)
-        row.append(
-            f"{_fit(label, _TREE_LABEL):<{_TREE_LABEL}} ", style="red" if _failed(span) else ""
-        )
+        row.append(f"{_fit(label, _TREE_LABEL)} ", style="red" if _failed(span) else "")
         row.append(f"{_duration(span.get('duration_ms')):>{_DURATION}} ")
         row.append(f"{_tokens(attributes):>{_TOKENS}} {_cost(attributes):>{_COST}}")
         out.print(row)
@@ -260,7 +275,7 @@ def export(otlp: bool, output: Path | None, trace_id: str | None, file: Path | N
         raise click.UsageError("choose an export format: --otlp")
     path = _trace_file(file)
     if not path.exists() and trace_id is None:
-        raise click.ClickException(f"no trace file at {path} (run `tessera demo`, or pass --file)")
+        raise _no_trace_file(path)
     records: Iterable[dict[str, Any]] = (
         _find_trace(path, trace_id) if trace_id is not None else read_records(path)
     )

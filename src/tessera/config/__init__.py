@@ -72,6 +72,11 @@ def read_config_data(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "the configuration must be a UTF-8 YAML file"
+        ) from exc
     try:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -86,15 +86,20 @@ class CostSettings(_Section):
         return value
 
 
+#: tessera.pricing.custom.MAX_PRICE_PER_MTOK per 1,000 tokens (not imported:
+#: the pricing package reads this configuration).
+MAX_PRICE_PER_1K = Decimal(10)
+
+
 class CustomPrice(_Section):
     """One row of ``pricing.custom``: prices in USD per 1,000 tokens, as in the seed."""
 
     model: str
     provider: str | None = None
-    prompt_price_per_1k: Decimal = Field(ge=0)
-    completion_price_per_1k: Decimal = Field(ge=0)
-    cache_read_price_per_1k: Decimal | None = Field(default=None, ge=0)
-    cache_write_price_per_1k: Decimal | None = Field(default=None, ge=0)
+    prompt_price_per_1k: Decimal = Field(ge=0, le=MAX_PRICE_PER_1K)
+    completion_price_per_1k: Decimal = Field(ge=0, le=MAX_PRICE_PER_1K)
+    cache_read_price_per_1k: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE_PER_1K)
+    cache_write_price_per_1k: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE_PER_1K)
     model_pattern: str | None = None
     effective_date: str | None = None
 

@@ -23,6 +23,12 @@ from tessera.pricing.table import check_pattern, with_prices
 PriceValue = str | int | float | Decimal
 
 _PER_1K_TO_MTOK = Decimal(1000)
+
+#: The dearest price accepted, in USD per million tokens: 16 times the dearest
+#: in the built-in table (o1-pro output, $600). A larger one is a typo (or a
+#: per-million price given with ``--per 1k``), and its costs would not fit the
+#: database's 64-bit picodollar integers.
+MAX_PRICE_PER_MTOK = Decimal(10_000)
 _PRICE_FIELDS = (
     "prompt_per_mtok",
     "completion_per_mtok",
@@ -38,11 +44,17 @@ _PRICE_FIELDS = (
 )
 
 
-def to_price(value: PriceValue | None, what: str) -> Decimal | None:
+def to_price(value: PriceValue | None, what: str, per_mtok: Decimal = Decimal(1)) -> Decimal | None:
     """An exact, non-negative, finite Decimal from a price argument (None stays None).
 
+    Args:
+        value: The price as given.
+        what: Names the price in error messages.
+        per_mtok: What one unit of ``value`` is per million tokens (1000 for a per-1k price).
+
     Raises:
-        PricingError: The value is not a number, negative, NaN or infinite.
+        PricingError: The value is not a number, negative, NaN, infinite or
+            above :data:`MAX_PRICE_PER_MTOK`.
     """
     if value is None:
         return None
@@ -54,6 +66,11 @@ def to_price(value: PriceValue | None, what: str) -> Decimal | None:
         raise PricingError(f"{what}: not a decimal number: {value!r}") from exc
     if not price.is_finite() or price < 0:
         raise PricingError(f"{what}: price must be a finite, non-negative number, got {value!r}")
+    if price * per_mtok > MAX_PRICE_PER_MTOK:
+        raise PricingError(
+            f"{what}: price {value} is above the largest accepted "
+            f"(${MAX_PRICE_PER_MTOK:,} per million tokens)"
+        )
     return price
 
 
@@ -61,7 +78,7 @@ def pick_price(per_1k: PriceValue | None, per_mtok: PriceValue | None, what: str
     """The per-MTok price from exactly one of a per-1k and a per-MTok argument."""
     if per_1k is not None and per_mtok is not None:
         raise PricingError(f"give {what} per 1k or per MTok, not both")
-    thousand = to_price(per_1k, f"{what} per 1k")
+    thousand = to_price(per_1k, f"{what} per 1k", _PER_1K_TO_MTOK)
     if thousand is not None:
         return thousand * _PER_1K_TO_MTOK
     million = to_price(per_mtok, f"{what} per MTok")

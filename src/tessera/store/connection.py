@@ -73,6 +73,12 @@ def unreadable(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
     """The error for a file SQLite cannot read: still locked, or corrupt."""
     if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
         return StoreError(f"metrics database {path} stayed locked by another process: {exc}")
+    if "unable to open" in str(exc) and not os.access(path.parent, os.W_OK):
+        # Even a read needs the -wal and -shm files beside the database.
+        return StoreError(
+            f"cannot open metrics database {path}: its directory {path.parent} is not "
+            f"writable, and SQLite must create {path.name}-wal and {path.name}-shm there"
+        )
     return StoreError(f"metrics database {path} is corrupt or unreadable: {exc}")
 
 
