@@ -52,6 +52,12 @@ def test_limits_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_limits_without_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "m.db"
-    Observer(db=db, traces_file=tmp_path / "t.jsonl").shutdown()
-    assert main(["limits", "--db", str(db)]) == 1
-    assert "no limits configured" in capsys.readouterr().err
+    observer = Observer(db=db, traces_file=tmp_path / "t.jsonl")
+    # gpt-4o-mini: 1,000×0.15 + 1,000×0.60 = 750 → $0.00075 today.
+    observer.record(rec.openai_chat("gpt-4o-mini", "x", 1000, 1000, response_id="r"), "openai")
+    observer.shutdown()
+    assert main(["limits", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "$0.000750 spent; no limits configured" in out
+    assert main(["limits", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -89,6 +89,10 @@ def test_dollar_string_is_coerced(tmp_path: Path) -> None:
         ),
         ("- just\n- a list\n", "the top level must be a mapping"),
         ("cost: [unclosed\n", "not valid YAML"),
+        (
+            "cost:\n  timezone: UTC\ncost:\n  limits: {}\n",
+            "not valid YAML: key 'cost' appears twice (line 3, column 1)",
+        ),
     ],
     ids=[
         "typo-section",
@@ -101,6 +105,7 @@ def test_dollar_string_is_coerced(tmp_path: Path) -> None:
         "missing",
         "not-mapping",
         "bad-yaml",
+        "duplicate-key",
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path: Path, text: str, expected: str) -> None:

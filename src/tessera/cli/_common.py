@@ -35,7 +35,8 @@ def db_option(func: F) -> F:
         "db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="Metrics database file (default: from config, else ~/.local/share/tessera).",
+        help="Metrics database file (default: from config, else "
+        "~/.local/share/tessera/metrics.db).",
     )(func)
 
 

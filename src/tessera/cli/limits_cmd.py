@@ -40,11 +40,6 @@ def limits(db: Path | None, as_json: bool, as_csv: bool) -> None:
     """Today's spend per limit, what is left, money reserved, and when the day resets."""
     config = load_config()
     policy = CostLimits.from_config(config)
-    if not policy.any:
-        raise click.ClickException(
-            "no limits configured: set cost.limits.global.daily_usd or "
-            "cost.limits.per_task.max_usd in the configuration"
-        )
     zone = ZoneInfo(config.cost.timezone) if config.cost.timezone else None
     now = datetime.now(UTC)
     start, end, day = day_window(now, zone)
@@ -93,6 +88,14 @@ def limits(db: Path | None, as_json: bool, as_csv: bool) -> None:
                         None,
                     )
                 )
+    if not policy.any and not as_json:
+        with open_store(db) as store:
+            spent = store.spend(start, end)
+        click.echo(
+            f"today ({day}): ${spent:.6f} spent; no limits configured (set "
+            "cost.limits.global.daily_usd or cost.limits.per_task.max_usd)"
+        )
+        return
     if as_json:
         print_json(rows)
         return

@@ -177,7 +177,12 @@ def costs(
 
 
 @click.command()
-@click.option("--status", type=click.Choice(["running", "completed", "failed"]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice(["running", "completed", "failed"]),
+    default=None,
+    help="Only tasks whose latest phase ended this way (or is still running).",
+)
 @click.option("--agent", default=None, help="Only this agent's tasks.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @db_option
@@ -250,10 +255,10 @@ def calls(
 ) -> None:
     """Model calls, newest first: tokens, cost, and whether usage was reported.
 
-    An ``attempt`` column appears when a call was retried, and a ``Copilot
-    quota left`` column when calls carried GitHub Copilot quota headers;
-    ``--json`` has every field, ``operation_id``, ``attempt`` and ``extras``
-    (with ``usage_extras.copilot_quota``) included.
+    An "attempt" column appears when a call was retried, and a "Copilot quota
+    left" column when calls carried GitHub Copilot quota headers; --json has
+    every field, operation_id, attempt and extras (with
+    usage_extras.copilot_quota) included.
     """
     zone = display_zone()
     start, end = resolve_range(since, until, zone)
