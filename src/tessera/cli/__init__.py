@@ -11,19 +11,66 @@ from collections.abc import Sequence
 import click
 
 from tessera import __version__
-from tessera.cli.config_cmd import config_group
-from tessera.cli.db import db
-from tessera.cli.demo import demo
-from tessera.cli.limits_cmd import limits
-from tessera.cli.pricing import pricing
-from tessera.cli.quality import quality
-from tessera.cli.reports import calls, costs, report, tasks
-from tessera.cli.traces import traces
-from tessera.cli.watch import watch
+from tessera.cli._lazy import LazyCommand, LazyGroup
 from tessera.errors import TesseraError, TesseraWarning
 
+# One row per command, so each can be added or moved on its own. A command's module is
+# imported only when the command runs; the help here is what `tessera --help` lists,
+# the first paragraph of the command's docstring.
+_COMMANDS = {
+    "demo": LazyCommand(
+        "tessera.cli.demo:demo",
+        "Run a small agent team through the real OpenAI and Anthropic SDKs, answered locally.",
+    ),
+    "report": LazyCommand(
+        "tessera.cli.reports:report",
+        "Agent performance: tasks, successes, success rate, average duration, cost.",
+    ),
+    "costs": LazyCommand(
+        "tessera.cli.reports:costs",
+        "Cost of the recorded model calls, grouped by day, agent, model, task or provider.",
+    ),
+    "tasks": LazyCommand(
+        "tessera.cli.reports:tasks", "Tasks, newest first, with their status, calls and cost."
+    ),
+    "calls": LazyCommand(
+        "tessera.cli.reports:calls",
+        "Model calls, newest first: tokens, cost, and whether usage was reported.",
+    ),
+    "pricing": LazyCommand(
+        "tessera.cli.pricing:pricing",
+        "Model prices: built-in table, your own prices, unpriced models, re-pricing.",
+    ),
+    "quality": LazyCommand(
+        "tessera.cli.quality:quality",
+        "Coverage, quality, tasks and cost per improvement round of one run.",
+    ),
+    "config": LazyCommand(
+        "tessera.cli.config_cmd:config_group", "Show or check the configuration file."
+    ),
+    "limits": LazyCommand(
+        "tessera.cli.limits_cmd:limits",
+        "Today's spend per limit, what is left, money reserved, and when the day resets.",
+    ),
+    "traces": LazyCommand(
+        "tessera.cli.traces:traces",
+        "Read the trace file: recent spans, one trace as a tree, OTLP export.",
+    ),
+    "watch": LazyCommand(
+        "tessera.cli.watch:watch",
+        "Today's spend per agent and model, running tasks and limits, refreshed live.",
+    ),
+    "db": LazyCommand(
+        "tessera.cli.db:db", "The metrics database file: its path, its schema, its health."
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
+)
 @click.version_option(__version__, prog_name="tessera")
 @click.option(
     "--config",
@@ -37,21 +84,6 @@ def cli(config_file: str | None) -> None:
     if config_file is not None:
         # Every command reads the configuration through this variable.
         os.environ["TESSERA_CONFIG"] = config_file
-
-
-# One line per command group, so each can be added or moved on its own.
-cli.add_command(demo)
-cli.add_command(report)
-cli.add_command(costs)
-cli.add_command(tasks)
-cli.add_command(calls)
-cli.add_command(pricing)
-cli.add_command(quality)
-cli.add_command(config_group)
-cli.add_command(limits)
-cli.add_command(traces)
-cli.add_command(watch)
-cli.add_command(db)
 
 
 def _show_runtime_messages() -> None:

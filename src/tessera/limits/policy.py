@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from tessera.config.model import TesseraConfig
+if TYPE_CHECKING:
+    from tessera.config.model import TesseraConfig
 
 Enforcement = Literal["soft", "hard"]
 

@@ -14,6 +14,8 @@ trace it to a local JSONL file::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tessera.capture import extract_usage
 from tessera.errors import (
     CostLimitExceeded,
@@ -24,11 +26,13 @@ from tessera.errors import (
     UnpricedModelWarning,
 )
 from tessera.pricing import CostCalculator
-from tessera.runtime.callback import TokenUsageCallback
 from tessera.runtime.instrument import instrument
 from tessera.runtime.observer import Observer, get_observer, observe
 from tessera.store import MetricsStore
 from tessera.usage import Usage
+
+if TYPE_CHECKING:
+    from tessera.runtime.callback import TokenUsageCallback
 
 __all__ = (
     "CostCalculator",
@@ -47,3 +51,13 @@ __all__ = (
     "instrument",
     "observe",
 )
+
+
+def __getattr__(name: str) -> Any:
+    # TokenUsageCallback derives from LangChain's handler class when langchain-core is
+    # installed, and importing that costs ~50 ms: only code that uses the callback pays it.
+    if name == "TokenUsageCallback":
+        from tessera.runtime.callback import TokenUsageCallback
+
+        return TokenUsageCallback
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from tessera.config.model import TesseraConfig
 from tessera.errors import ConfigError
 from tessera.pricing.calculator import CostCalculator
 from tessera.pricing.errors import PricingError
 from tessera.pricing.row import PriceRow
+
+if TYPE_CHECKING:
+    from tessera.config.model import TesseraConfig
 
 #: Note of every row that comes from ``pricing.custom``; marks them for the sync.
 CONFIG_NOTE = "config file: pricing.custom"

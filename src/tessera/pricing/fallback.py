@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from tessera.pricing.errors import PricingError
@@ -61,6 +60,9 @@ class GenaiPricesFallback:
     """
 
     def __init__(self) -> None:
+        # importlib.metadata too is imported here: ~12 ms that only the fallback needs.
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             from genai_prices import data
             from genai_prices.data_snapshot import DataSnapshot

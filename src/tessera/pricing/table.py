@@ -8,13 +8,11 @@ naming the row, instead of mispricing calls.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,10 @@ _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
 
 @cache
 def _builtin_rows() -> tuple[PriceRow, ...]:
+    # importlib.resources and tomllib load with the first price lookup, not with
+    # ``import tessera.observability`` (about 9 ms of start-up).
+    from importlib.resources import files
+
     text = files("tessera.pricing").joinpath("data/prices.toml").read_text(encoding="utf-8")
     return tuple(parse_price_table(text, origin="tessera/pricing/data/prices.toml"))
 
@@ -94,6 +96,8 @@ def parse_price_table(text: str, origin: str) -> list[PriceRow]:
         PriceTableError: Invalid TOML, wrong unit, or an invalid or duplicate row;
             the message names the file and the row.
     """
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

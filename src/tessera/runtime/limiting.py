@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from opentelemetry.trace import Span, Status, StatusCode
 
 from tessera._log import logger
-from tessera.config import TesseraConfig
 from tessera.errors import CostLimitExceeded, CostLimitWarning
 from tessera.limits import CostLimits, SpendGuard
 from tessera.pricing import CostCalculator
@@ -23,6 +22,7 @@ from tessera.store import MetricsStore
 from tessera.tracing import attributes as attr
 
 if TYPE_CHECKING:
+    from tessera.config import TesseraConfig
     from tessera.runtime.calls import CallRecording
 
 #: A cost bound the caller gave for the calls made in a block (see ``Observer.estimate``).

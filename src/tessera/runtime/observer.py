@@ -9,13 +9,12 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode
 
 from tessera._log import log_internal_error
-from tessera.config import TesseraConfig, load_config, metrics_db_path, traces_file_path
 from tessera.limits import CostLimits
 from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
@@ -29,6 +28,9 @@ from tessera.runtime.signals import install_sigterm_handler
 from tessera.store import MetricsStore
 from tessera.tracing import attributes as attr
 from tessera.tracing.provider import make_tracer_provider, register_shutdown
+
+if TYPE_CHECKING:
+    from tessera.config import TesseraConfig
 
 
 class Observer:
@@ -63,6 +65,10 @@ class Observer:
         service_name: str = "tessera",
         limits: CostLimits | None = None,
     ) -> None:
+        # Imported here: the configuration's pydantic models cost ~100 ms at import,
+        # which `import tessera.observability` should not pay (docs/performance.md).
+        from tessera.config import load_config, metrics_db_path, traces_file_path
+
         self.config = config if config is not None else load_config()
         enabled = self.config.observability.local.enabled
         if store is None and enabled:

@@ -40,6 +40,7 @@ from tessera.store.results import (
 )
 
 if TYPE_CHECKING:
+    from tessera.store.importing import ImportResult
     from tessera.store.ledger import SpendLedger
 
 __all__ = (
@@ -195,6 +196,23 @@ class MetricsStore:
         from tessera.store import bulk
 
         return bulk.record_calls(self, records, batch_size)
+
+    def import_database(self, path: str | Path) -> ImportResult:
+        """Copy another Tessera database file's history into this store, inside SQLite.
+
+        Idempotent, like ``tessera db push``: rows are matched on their natural keys,
+        calls keep their prices (ids remapped), one transaction. The file is only read.
+
+        Returns:
+            Rows read and rows added or updated, per table.
+
+        Raises:
+            StoreError: The file is missing, is this store's own file, is not a
+                Tessera database, has a newer schema, or cannot be read.
+        """
+        from tessera.store import importing
+
+        return importing.import_database(self, Path(path))
 
     def finish_task(self, end: TaskEnd) -> TaskTotals:
         """Complete a task phase: sum its calls, update the task, add an agent_performance row.

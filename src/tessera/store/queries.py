@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tessera.store.convert import from_json, from_pusd, iso_utc, parse_time
+from tessera.store.daily import day_ranges
 from tessera.store.results import (
     AgentSummary,
     CallRow,
@@ -95,13 +96,13 @@ def cost_by(
     zone = resolve_zone(tz) if group == "day" else None
     clauses, params = _range("started_at", since, until)
     key = _GROUP_COLUMNS[group]
-    sql = f"SELECT {key}, {_CALL_SUMS} FROM llm_calls{_where(clauses)} GROUP BY {key}"
     merged: dict[str | None, list[int]] = {}
-    for row in conn.execute(sql, params):
-        name = row[0] if group != "day" or row[0] is None else _local_day(row[0], zone)
-        sums = merged.setdefault(name, [0] * 8)
-        for index, value in enumerate(row[1:]):
-            sums[index] += value or 0
+    if group == "day":
+        _sum_days(conn, clauses, params, zone, merged)
+    else:
+        sql = f"SELECT {key}, {_CALL_SUMS} FROM llm_calls{_where(clauses)} GROUP BY {key}"
+        for row in conn.execute(sql, params):
+            _add(merged, row[0], row[1:])
     groups = [
         CostGroup(name, s[0], s[1], s[2], s[3], s[4], s[5], from_pusd(s[6]), s[7])
         for name, s in merged.items()
@@ -109,6 +110,42 @@ def cost_by(
     if group == "day":
         return sorted(groups, key=lambda g: g.key or "")
     return sorted(groups, key=lambda g: (-g.cost_usd, g.key or ""))
+
+
+def _add(merged: dict[str | None, list[int]], name: str | None, row: Sequence[Any]) -> None:
+    sums = merged.setdefault(name, [0] * 8)
+    for index, value in enumerate(row):
+        sums[index] += value or 0
+
+
+def _sum_days(
+    conn: sqlite3.Connection,
+    clauses: list[str],
+    params: list[Any],
+    zone: tzinfo | None,
+    merged: dict[str | None, list[int]],
+) -> None:
+    # One indexed range sum per local day (store/daily.py); a day whose UTC offset
+    # changes is grouped by minute, each minute going to its own local day.
+    where = "".join(f" AND {clause}" for clause in clauses)
+    for day, start, end, steady in day_ranges(conn, where, params, zone):
+        span = [start, end, *params]
+        if steady:
+            sql = f"SELECT {_CALL_SUMS} FROM llm_calls WHERE started_at >= ? AND started_at < ?"
+            _add(merged, day.isoformat(), conn.execute(sql + where, span).fetchone())
+            continue
+        minute = _GROUP_COLUMNS["day"]
+        sql = (
+            f"SELECT {minute}, {_CALL_SUMS} FROM llm_calls"
+            f" WHERE started_at >= ? AND started_at < ?{where} GROUP BY {minute}"
+        )
+        for row in conn.execute(sql, span):
+            _add(merged, _local_day(row[0], zone), row[1:])
+    undated = conn.execute(
+        f"SELECT {_CALL_SUMS} FROM llm_calls WHERE started_at IS NULL{where}", params
+    ).fetchone()
+    if undated[0]:
+        _add(merged, None, undated)
 
 
 def agent_summary(

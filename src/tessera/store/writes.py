@@ -5,15 +5,13 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, get_args
 
-from tessera.records import CallRecord, CostStatus, RunRecord, TaskEnd, TaskStart
+from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.store import limits
-from tessera.store.convert import from_pusd, iso_utc, to_json, to_pusd
+from tessera.store.call_row import INSERT_CALL, call_row
+from tessera.store.convert import from_pusd, iso_utc, to_pusd
 from tessera.store.results import TaskTotals
 from tessera.store.schema import COST_UNKNOWN
-
-_COST_STATUSES = frozenset(get_args(CostStatus))
 
 
 def start_run(conn: sqlite3.Connection, run: RunRecord) -> None:
@@ -72,84 +70,15 @@ def start_task(conn: sqlite3.Connection, task: TaskStart) -> None:
     )
 
 
-def _check_cost(record: CallRecord) -> None:
-    if record.cost_status not in _COST_STATUSES:
-        raise ValueError(
-            f"call {record.call_id}: cost_status must be one of {sorted(_COST_STATUSES)}, "
-            f"got {record.cost_status!r}"
-        )
-    if record.cost_status == "priced" and record.cost_usd is None:
-        raise ValueError(f"call {record.call_id}: cost_status 'priced' needs a cost_usd")
-    if record.cost_status != "priced" and record.cost_usd is not None:
-        raise ValueError(
-            f"call {record.call_id}: cost_status {record.cost_status!r} must not carry a cost"
-        )
-
-
-def _call_extras(record: CallRecord) -> dict[str, Any]:
-    usage = record.usage
-    extras: dict[str, Any] = {
-        "usage_extras": dict(usage.extras),
-        "problems": list(usage.problems),
-        "estimated_fields": sorted(usage.estimated_fields),
-        "response_id": usage.response_id,
-        "call_extras": dict(record.extras),
-    }
-    return {key: value for key, value in extras.items() if value}
-
-
 def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
     """Insert one ``llm_calls`` row; raises ``ValueError`` on a contradictory cost.
 
     The call's limit reservation, if any, goes in the same transaction, so its
     money is never counted twice nor missing from a concurrent limit check.
     """
-    _check_cost(record)
+    row = call_row(record)
     limits.release(conn, record.call_id)
-    usage = record.usage
-    pusd = None if record.cost_usd is None else to_pusd(record.cost_usd)
-    conn.execute(
-        """INSERT INTO llm_calls (call_id, operation_id, attempt, task_id, run_id, trace_id,
-               span_id, agent_name, phase, provider, request_model, response_model, started_at,
-               ended_at, duration_ms, input_tokens, output_tokens, total_tokens,
-               cache_read_tokens, cache_write_tokens, reasoning_tokens, usage_reported, cost_usd,
-               cost_pusd, cost_status, pricing_id, stream, status, error_type, raw_usage, extras)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-               ?, ?, ?, ?, ?)""",
-        (
-            record.call_id,
-            record.operation_id,
-            record.attempt,
-            record.task_id,
-            record.run_id,
-            record.trace_id,
-            record.span_id,
-            record.agent_name,
-            record.phase,
-            record.provider,
-            record.request_model,
-            record.response_model or usage.model,
-            iso_utc(record.started_at),
-            iso_utc(record.ended_at),
-            record.duration_ms,
-            usage.input_tokens,
-            usage.output_tokens,
-            usage.total_tokens,
-            usage.cache_read_tokens,
-            usage.cache_write_tokens,
-            usage.reasoning_tokens,
-            int(usage.reported),
-            None if pusd is None else float(from_pusd(pusd)),
-            pusd,
-            record.cost_status,
-            record.pricing_id,
-            int(record.stream),
-            record.status,
-            record.error_type,
-            to_json(usage.raw),
-            to_json(_call_extras(record)),
-        ),
-    )
+    conn.execute(INSERT_CALL, row)
 
 
 _SUMS = (

@@ -15,12 +15,14 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext
 
 from tessera.tracing.attributes import TESSERA_DROPPED_NONE, TESSERA_TRUNCATED
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import ReadableSpan
 
 #: Longest attribute string kept whole, in characters; longer ones are cut and flagged.
 DEFAULT_MAX_ATTRIBUTE_CHARS = 32_768
@@ -38,7 +40,8 @@ def iso_time(time_ns: int | None) -> str | None:
         return None
     seconds, rest_ns = divmod(time_ns, 1_000_000_000)
     moment = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=rest_ns // 1000)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The C isoformat, about 3x faster than strftime: "...+00:00" becomes "...Z".
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _finite(value: float) -> float | str:
@@ -124,6 +127,15 @@ def attributes_dict(
     cut: list[str] = []
     dropped = 0
     for key, raw in (attributes or {}).items():
+        kind = type(raw)
+        # The common values first, as they are: short strings, ints, bools.
+        if (
+            kind is int
+            or kind is bool
+            or (kind is str and (max_chars is None or len(raw) <= max_chars))
+        ):
+            result[str(key)] = raw
+            continue
         if raw is None:
             # OTLP has no null attribute; a count keeps the fact visible.
             dropped += 1
@@ -179,8 +191,23 @@ def span_to_dict(
             }
             for event in span.events
         ],
-        "resource": attributes_dict(span.resource.attributes, max_chars),
+        "resource": _resource_dict(span.resource, max_chars),
     }
+
+
+# The last resource encoded, with its limit and result: a provider gives every span
+# the same immutable resource, so it is encoded once, not once per span.
+_last_resource: tuple[Any, int | None, dict[str, Any]] | None = None
+
+
+def _resource_dict(resource: Any, max_chars: int | None) -> dict[str, Any]:
+    global _last_resource
+    last = _last_resource
+    if last is not None and last[0] is resource and last[1] == max_chars:
+        return dict(last[2])
+    encoded = attributes_dict(resource.attributes, max_chars)
+    _last_resource = (resource, max_chars, encoded)
+    return dict(encoded)
 
 
 def encode_line(record: Mapping[str, Any]) -> bytes:

@@ -14,15 +14,13 @@ import atexit
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+from typing import TYPE_CHECKING
 
 from tessera.tracing.encoding import DEFAULT_MAX_ATTRIBUTE_CHARS
-from tessera.tracing.jsonl import JsonlSpanExporter
-from tessera.tracing.otlp import otlp_processor
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 _registered: set[int] = set()
 _registered_lock = threading.Lock()
@@ -63,6 +61,16 @@ def make_tracer_provider(
         OtlpExtraMissingError: ``otlp_endpoint`` is given but the ``otlp``
             extra is not installed.
     """
+    # The SDK is imported when a provider is built, not with ``tessera.observability``:
+    # it is ~20 ms of start-up that a program which never records does not need.
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+    from tessera.tracing.jsonl import JsonlSpanExporter
+    from tessera.tracing.otlp import otlp_processor
+
     provider = TracerProvider(
         # Tessera's record must be complete whatever OTEL_TRACES_SAMPLER says
         # for the user's own tracing.
