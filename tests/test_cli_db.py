@@ -219,3 +219,29 @@ def test_failed_integrity_check_exits_1(tmp_path: Path, capsys: pytest.CaptureFi
     assert "  row 10 missing from index t_x" in out and "row 11 missing" not in out
     assert "  ... and 2 more" in out
     assert db.read_bytes() == before
+
+
+def test_db_import_twice_adds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json as _json
+
+    from tessera.demo import recordings as rec
+    from tessera.runtime.observer import Observer
+
+    source = tmp_path / "host.db"
+    observer = Observer(db=source, traces_file=tmp_path / "t.jsonl")
+    with observer.task("t1", agent_name="a"):
+        # gpt-4o-mini: 4,000×0.15 + 1,000×0.60 = 1,200 → $0.0012.
+        observer.record(rec.openai_chat("gpt-4o-mini", "x", 4000, 1000, response_id="r"), "openai")
+    observer.shutdown()
+    target = tmp_path / "all.db"
+    assert main(["db", "import", str(source), "--db", str(target), "--json"]) == 0
+    first = _json.loads(capsys.readouterr().out)
+    assert first["written"]["llm_calls"] == 1 and first["written"]["task_assignments"] == 1
+    assert main(["db", "import", str(source), "--db", str(target), "--json"]) == 0
+    second = _json.loads(capsys.readouterr().out)
+    assert sum(second["written"].values()) == 0
+    assert main(["costs", "--by", "agent", "--db", str(target), "--json"]) == 0
+    (row,) = _json.loads(capsys.readouterr().out)
+    assert (row["key"], row["cost_usd"]) == ("a", "0.0012")
+    assert main(["db", "import", str(tmp_path / "missing.db"), "--db", str(target)]) == 1
+    assert "missing.db" in capsys.readouterr().err

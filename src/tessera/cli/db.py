@@ -186,3 +186,34 @@ def push(to: str, db: Path | None, as_json: bool) -> None:
     out.print(rows)
     if result.total_written == 0:
         out.print("the shared store already had everything")
+
+
+@db.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@json_option
+def import_command(source: Path, db: Path | None, as_json: bool) -> None:
+    """Copy another Tessera database file (a backup, another host's) into this one.
+
+    Rows are matched on their natural keys, so importing the same file again
+    adds nothing; the source file is only read.
+    """
+    path = _resolve(db)
+    try:
+        with MetricsStore(path) as store:
+            result = store.import_database(source)
+    except TesseraError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        payload = {"from": str(source), "to": str(path), "read": result.read}
+        payload["written"] = result.written
+        click.echo(json.dumps(payload, indent=2))
+        return
+    out = console()
+    out.print(f"imported   {source} -> {path}", markup=False, soft_wrap=True)
+    rows = table("Rows per table", [("table", "left"), ("read", "right"), ("written", "right")])
+    for name, n in result.read.items():
+        rows.add_row(name, f"{n:,}", f"{result.written.get(name, 0):,}")
+    out.print(rows)
+    if result.total_written == 0:
+        out.print("this database already had everything")
