@@ -123,6 +123,7 @@ def _invocations(db: Path, traces: Path, tmp: Path) -> dict[tuple[str, ...], lis
         ("db", "migrate"): [["db", "migrate", *d]],
         ("db", "check"): [["db", "check", *d]],
         ("db", "push"): [["db", "push", *d]],
+        ("db", "import"): [["db", "import", str(db), "--db", str(tmp / "imported.db")]],
     }
 
 
