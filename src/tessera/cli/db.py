@@ -13,6 +13,7 @@ from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.store import SCHEMA_VERSION, MetricsStore
 from tessera.store.backend import is_postgres_url, postgres_url, redacted
+from tessera.store.importing import ImportResult
 from tessera.store.report_queries import check_database, read_schema_version
 
 
@@ -173,19 +174,7 @@ def push(to: str, db: Path | None, as_json: bool) -> None:
             result = shared.push_from(source)
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
-    if as_json:
-        payload = {"from": str(path), "to": redacted(to), "read": result.read}
-        payload["written"] = result.written
-        click.echo(json.dumps(payload, indent=2))
-        return
-    out = console()
-    out.print(f"pushed     {path} -> {redacted(to)}", markup=False, soft_wrap=True)
-    rows = table("Rows per table", [("table", "left"), ("local", "right"), ("written", "right")])
-    for name, n in result.read.items():
-        rows.add_row(name, f"{n:,}", f"{result.written.get(name, 0):,}")
-    out.print(rows)
-    if result.total_written == 0:
-        out.print("the shared store already had everything")
+    _print_copy("pushed", str(path), redacted(to), result, as_json)
 
 
 @db.command("import")
@@ -204,16 +193,20 @@ def import_command(source: Path, db: Path | None, as_json: bool) -> None:
             result = store.import_database(source)
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
+    _print_copy("imported", str(source), str(path), result, as_json)
+
+
+def _print_copy(verb: str, source: str, target: str, result: ImportResult, as_json: bool) -> None:
+    """What ``push`` or ``import`` copied, per table (rows read there, written here)."""
     if as_json:
-        payload = {"from": str(source), "to": str(path), "read": result.read}
-        payload["written"] = result.written
+        payload = {"from": source, "to": target, "read": result.read, "written": result.written}
         click.echo(json.dumps(payload, indent=2))
         return
     out = console()
-    out.print(f"imported   {source} -> {path}", markup=False, soft_wrap=True)
+    out.print(f"{verb:<10} {source} -> {target}", markup=False, soft_wrap=True)
     rows = table("Rows per table", [("table", "left"), ("read", "right"), ("written", "right")])
     for name, n in result.read.items():
         rows.add_row(name, f"{n:,}", f"{result.written.get(name, 0):,}")
     out.print(rows)
     if result.total_written == 0:
-        out.print("this database already had everything")
+        out.print("nothing new: the target already had every row")

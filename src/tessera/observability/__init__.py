@@ -26,8 +26,9 @@ from tessera.errors import (
     UnpricedModelWarning,
 )
 from tessera.pricing import CostCalculator
+from tessera.runtime.default import get_observer, observe
 from tessera.runtime.instrument import instrument
-from tessera.runtime.observer import Observer, get_observer, observe
+from tessera.runtime.observer import Observer
 from tessera.store import MetricsStore
 from tessera.usage import Usage
 

@@ -24,7 +24,8 @@ from tessera.capture.providers import canonical_provider
 from tessera.integrations import litellm as litellm_args
 from tessera.records import CallRecord
 from tessera.runtime.calls import CallRecording
-from tessera.runtime.observer import Observer, get_observer
+from tessera.runtime.default import get_observer
+from tessera.runtime.observer import Observer
 from tessera.usage import Usage
 
 # Ids remembered to record each call once; old ones are forgotten beyond this.

@@ -21,7 +21,8 @@ from tessera.runtime.attempts import (
     watch_http_client,
 )
 from tessera.runtime.calls import CallRecording
-from tessera.runtime.observer import Observer, get_observer
+from tessera.runtime.default import get_observer
+from tessera.runtime.observer import Observer
 from tessera.runtime.streams import AsyncRecordedStream, RecordedStream, RecordedStreamManager
 from tessera.usage import Usage
 

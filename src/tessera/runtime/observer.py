@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -23,7 +22,13 @@ from tessera.runtime.limiting import admit, estimated_cost, make_guard, report_c
 from tessera.runtime.operations import OperationScope, open_operation
 from tessera.runtime.outage import StoreOutage
 from tessera.runtime.recent import RecentResponses
-from tessera.runtime.scopes import RunScope, TaskScope, current_run, current_task
+from tessera.runtime.scopes import (
+    RunScope,
+    TaskScope,
+    current_run,
+    current_task,
+    task_span_attributes,
+)
 from tessera.runtime.signals import install_sigterm_handler
 from tessera.store import MetricsStore
 from tessera.tracing import attributes as attr
@@ -155,7 +160,7 @@ class Observer:
         span = self.tracer.start_span(
             f"invoke_agent {agent_name}",
             start_time=_ns(started),
-            attributes=_task_attributes(task_id, agent_name, phase, run_id, type),
+            attributes=task_span_attributes(task_id, agent_name, phase, run_id, type),
         )
         scope = TaskScope(
             task_id, agent_name, phase, description, type, run_id, started, span, self.tracer
@@ -373,50 +378,3 @@ class Observer:
             self._outage.close()
         if self.store is not None:
             self.store.close()
-
-
-def _task_attributes(
-    task_id: str, agent_name: str, phase: str | None, run_id: str | None, task_type: str | None
-) -> dict[str, str]:
-    # The seed's keys (agent_name, task_id, phase) are always present, next to
-    # their GenAI semantic-convention counterparts.
-    values = {
-        attr.SEED_AGENT_NAME: agent_name,
-        attr.SEED_TASK_ID: task_id,
-        attr.SEED_PHASE: phase or "",
-        attr.GEN_AI_OPERATION_NAME: "invoke_agent",
-        attr.GEN_AI_AGENT_NAME: agent_name,
-        attr.TESSERA_TASK_ID: task_id,
-    }
-    if phase:
-        values[attr.TESSERA_PHASE] = phase
-    if run_id:
-        values[attr.TESSERA_RUN_ID] = run_id
-    if task_type:
-        values[attr.TESSERA_TASK_TYPE] = task_type
-    return values
-
-
-_default: Observer | None = None
-_default_lock = threading.Lock()
-
-
-def observe(**kwargs: object) -> Observer:
-    """Configure the process-wide default observer and return it.
-
-    Takes the arguments of :class:`Observer`. Instrumented clients that were
-    not given an observer record into this one.
-    """
-    global _default
-    with _default_lock:
-        _default = Observer(**kwargs)  # type: ignore[arg-type]
-        return _default
-
-
-def get_observer() -> Observer:
-    """The process-wide default observer, created from the configuration on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Observer()
-        return _default

@@ -109,3 +109,28 @@ def _tool_span(task: TaskScope, name: str, call_id: str | None) -> Iterator[Span
 
 current_run: ContextVar[RunScope | None] = ContextVar("tessera_current_run", default=None)
 current_task: ContextVar[TaskScope | None] = ContextVar("tessera_current_task", default=None)
+
+
+def task_span_attributes(
+    task_id: str, agent_name: str, phase: str | None, run_id: str | None, task_type: str | None
+) -> dict[str, str]:
+    """Attributes of a task's ``invoke_agent`` span.
+
+    The seed's keys (agent_name, task_id, phase) are always present, next to
+    their GenAI semantic-convention counterparts.
+    """
+    values = {
+        attr.SEED_AGENT_NAME: agent_name,
+        attr.SEED_TASK_ID: task_id,
+        attr.SEED_PHASE: phase or "",
+        attr.GEN_AI_OPERATION_NAME: "invoke_agent",
+        attr.GEN_AI_AGENT_NAME: agent_name,
+        attr.TESSERA_TASK_ID: task_id,
+    }
+    if phase:
+        values[attr.TESSERA_PHASE] = phase
+    if run_id:
+        values[attr.TESSERA_RUN_ID] = run_id
+    if task_type:
+        values[attr.TESSERA_TASK_TYPE] = task_type
+    return values

@@ -17,11 +17,11 @@ Everything is copied in one transaction: a push that fails adds nothing.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.store import MetricsStore, prices
 from tessera.store.convert import from_pusd
+from tessera.store.importing import ImportResult
 from tessera.store.postgres.connection import PgConnection
 from tessera.store.postgres.prices import PRICES_LOCK
 
@@ -56,17 +56,8 @@ _QUALITY_COLUMNS = _columns(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PushResult:
-    """Rows read from the local file and rows added or updated in the shared store, per table."""
-
-    read: dict[str, int] = field(default_factory=dict)
-    written: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total_written(self) -> int:
-        """Rows added or updated, all tables."""
-        return sum(self.written.values())
+#: What a push copied: rows read from the local file, rows written to the shared store.
+PushResult = ImportResult
 
 
 def _rows(conn: sqlite3.Connection, table: str, columns: list[str], order: str) -> list[Any]:
