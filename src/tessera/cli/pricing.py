@@ -6,85 +6,15 @@ import shlex
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import click
 
 from tessera.cli._common import console, db_option, json_option, open_store, print_json, table
 from tessera.cli._options import csv_option, print_csv
-from tessera.config import load_config, metrics_db_path
+from tessera.cli._price_rows import calculator_for, mtok, readonly_rows, row_json
 from tessera.errors import TesseraError
-from tessera.pricing import CostCalculator, PriceRow, apply_custom_prices
-from tessera.store import MetricsStore
 
 _PER = {"1k": Decimal(1000), "1m": Decimal(1)}
-
-
-def _mtok(row: PriceRow, attr: str) -> str:
-    value = getattr(row, attr)
-    return "—" if value is None else format(value, "f")
-
-
-def _row_json(row: PriceRow) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": row.id,
-        "origin": "user" if row.source == "user" else "built-in",
-        "provider": row.provider,
-        "model": row.model_name,
-        "pattern": row.model_pattern,
-        "effective_date": row.effective_date.isoformat(),
-        "deprecated_date": row.deprecated_date.isoformat() if row.deprecated_date else None,
-        "unit": "USD per 1M tokens",
-    }
-    for attr in (
-        "prompt_per_mtok",
-        "completion_per_mtok",
-        "cache_read_per_mtok",
-        "cache_write_per_mtok",
-        "cache_write_1h_per_mtok",
-        "reasoning_per_mtok",
-        "long_context_threshold",
-        "long_context_prompt_per_mtok",
-        "long_context_completion_per_mtok",
-        "long_context_cache_read_per_mtok",
-        "long_context_cache_write_per_mtok",
-    ):
-        value = getattr(row, attr)
-        data[attr] = None if value is None else str(value)
-    data["note"] = row.note
-    return data
-
-
-def _calculator(db: Path | None, *, create: bool = False) -> tuple[CostCalculator, MetricsStore]:
-    """A calculator over the store, with the config file's custom prices applied."""
-    try:
-        config = load_config()
-        path = db if db is not None else metrics_db_path(config)
-        store = MetricsStore(path) if create or path.exists() else open_store(path)
-    except TesseraError as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
-        # Open the file first: the calculator falls back to the built-in table
-        # when the store fails, which would hide a file that is not a database.
-        store.price_rows()
-        calculator = CostCalculator(store=store)
-        apply_custom_prices(calculator, config)
-        calculator.rows()
-    except TesseraError as exc:
-        store.close()
-        raise click.ClickException(str(exc)) from exc
-    return calculator, store
-
-
-def _readonly_rows(db: Path | None) -> tuple[CostCalculator, MetricsStore | None]:
-    """Rows from the store when it exists; else the built-in table alone (nothing created)."""
-    try:
-        path = db if db is not None else metrics_db_path(load_config())
-    except TesseraError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if path.exists():
-        return _calculator(db)
-    return CostCalculator(), None
 
 
 def _day(value: str | None, name: str) -> datetime | None:
@@ -120,7 +50,7 @@ def list_prices(
     as_csv: bool,
 ) -> None:
     """Every price row in force, built-in and yours (USD per 1M tokens)."""
-    calculator, store = _readonly_rows(db)
+    calculator, store = readonly_rows(db)
     rows = [
         r
         for r in calculator.rows()
@@ -131,10 +61,10 @@ def list_prices(
     if store is not None:
         store.close()
     if as_json:
-        print_json([_row_json(r) for r in rows])
+        print_json([row_json(r) for r in rows])
         return
     if as_csv:
-        print_csv([_row_json(r) for r in rows])
+        print_csv([row_json(r) for r in rows])
         return
     out = table(
         "Prices (USD per 1M tokens; --json for every column)",
@@ -165,10 +95,10 @@ def list_prices(
             r.provider,
             name,
             r.effective_date.isoformat(),
-            _mtok(r, "prompt_per_mtok"),
-            _mtok(r, "completion_per_mtok"),
-            _mtok(r, "cache_read_per_mtok"),
-            _mtok(r, "cache_write_per_mtok"),
+            mtok(r, "prompt_per_mtok"),
+            mtok(r, "completion_per_mtok"),
+            mtok(r, "cache_read_per_mtok"),
+            mtok(r, "cache_write_per_mtok"),
             style="bold" if r.source == "user" else None,
         )
     console().print(out)
@@ -185,7 +115,7 @@ def list_prices(
 def show(model: str, provider: str | None, at: str | None, db: Path | None, as_json: bool) -> None:
     """Which price row MODEL resolves to, and why."""
     moment = _day(at, "--at")
-    calculator, store = _readonly_rows(db)
+    calculator, store = readonly_rows(db)
     found = calculator.explain(model, provider, moment)
     if store is not None:
         store.close()
@@ -203,7 +133,7 @@ def show(model: str, provider: str | None, at: str | None, db: Path | None, as_j
         "matched_name": found.matched_name,
         "before_first_period": found.before_first,
         "until": found.until.isoformat() if found.until else None,
-        "row": _row_json(found.row) if found.row else None,
+        "row": row_json(found.row) if found.row else None,
     }
     if as_json:
         print_json([data])
@@ -231,17 +161,17 @@ def show(model: str, provider: str | None, at: str | None, db: Path | None, as_j
             + (f", row #{row.id})" if row.id is not None else ")"),
             f"period:     {period}"
             + (" (call precedes the first period: first price used)" if found.before_first else ""),
-            f"prices:     in {_mtok(row, 'prompt_per_mtok')}, "
-            f"out {_mtok(row, 'completion_per_mtok')}, "
-            f"cache read {_mtok(row, 'cache_read_per_mtok')}, "
-            f"write 5m {_mtok(row, 'cache_write_per_mtok')}, "
-            f"write 1h {_mtok(row, 'cache_write_1h_per_mtok')} (USD per 1M tokens)",
+            f"prices:     in {mtok(row, 'prompt_per_mtok')}, "
+            f"out {mtok(row, 'completion_per_mtok')}, "
+            f"cache read {mtok(row, 'cache_read_per_mtok')}, "
+            f"write 5m {mtok(row, 'cache_write_per_mtok')}, "
+            f"write 1h {mtok(row, 'cache_write_1h_per_mtok')} (USD per 1M tokens)",
         ]
         if row.long_context_threshold:
             lines.append(
                 f"long ctx:   input > {row.long_context_threshold:,}: in "
-                f"{_mtok(row, 'long_context_prompt_per_mtok')}, out "
-                f"{_mtok(row, 'long_context_completion_per_mtok')} (whole request)"
+                f"{mtok(row, 'long_context_prompt_per_mtok')}, out "
+                f"{mtok(row, 'long_context_completion_per_mtok')} (whole request)"
             )
         if row.deprecated_date:
             lines.append(f"retired:    {row.deprecated_date} (still prices old calls)")
@@ -283,10 +213,10 @@ def add(
     as_json: bool,
 ) -> None:
     """Add your own price for MODEL; it wins over the built-in table from its date on."""
-    calculator, store = _calculator(db, create=True)
+    calculator, store = calculator_for(db, create=True)
     known = {r.id for r in calculator.rows()}
 
-    def per_mtok(value: str | None, name: str) -> Decimal | None:
+    def permtok(value: str | None, name: str) -> Decimal | None:
         if value is None:
             return None
         try:
@@ -299,12 +229,12 @@ def add(
             row = calculator.add_pricing(
                 model,
                 provider=provider,
-                prompt_per_mtok=per_mtok(input_price, "--input"),
-                completion_per_mtok=per_mtok(output_price, "--output"),
-                cache_read_per_mtok=per_mtok(cache_read, "--cache-read"),
-                cache_write_per_mtok=per_mtok(cache_write, "--cache-write"),
-                cache_write_1h_per_mtok=per_mtok(cache_write_1h, "--cache-write-1h"),
-                reasoning_per_mtok=per_mtok(reasoning, "--reasoning"),
+                prompt_per_mtok=permtok(input_price, "--input"),
+                completion_per_mtok=permtok(output_price, "--output"),
+                cache_read_per_mtok=permtok(cache_read, "--cache-read"),
+                cache_write_per_mtok=permtok(cache_write, "--cache-write"),
+                cache_write_1h_per_mtok=permtok(cache_write_1h, "--cache-write-1h"),
+                reasoning_per_mtok=permtok(reasoning, "--reasoning"),
                 pattern=pattern,
                 effective_date=effective,
                 note=note or "added with `tessera pricing add`",
@@ -312,12 +242,12 @@ def add(
         except TesseraError as exc:
             raise click.ClickException(str(exc)) from exc
     if as_json:
-        print_json([_row_json(row)])
+        print_json([row_json(row)])
         return
     what = "already present as" if row.id in known else "added"
     click.echo(
         f"{what} price #{row.id}: {row.model_name} ({row.provider}) from {row.effective_date}: "
-        f"in {_mtok(row, 'prompt_per_mtok')} / out {_mtok(row, 'completion_per_mtok')} "
+        f"in {mtok(row, 'prompt_per_mtok')} / out {mtok(row, 'completion_per_mtok')} "
         "USD per 1M tokens. Calls already recorded keep their cost; "
         f"`tessera pricing reprice --since {row.effective_date}` recomputes them."
     )
@@ -328,7 +258,7 @@ def add(
 @db_option
 def remove(price_id: int, db: Path | None) -> None:
     """Stop using your price row PRICE_ID (built-in rows cannot be removed)."""
-    calculator, store = _calculator(db)
+    calculator, store = calculator_for(db)
     with store:
         try:
             calculator.remove_pricing(price_id)
@@ -393,7 +323,7 @@ def reprice(since: str, until: str | None, dry_run: bool, db: Path | None, as_js
     """Recompute stored call costs with the prices in force now (on purpose only)."""
     start, end = _day(since, "--since"), _day(until, "--until")
     assert start is not None  # required option
-    calculator, store = _calculator(db)
+    calculator, store = calculator_for(db)
     with store:
         try:
             result = store.reprice_calls(calculator, start, end, dry_run=dry_run)
