@@ -182,3 +182,9 @@ def test_days_follow_the_local_rules_across_dst(monkeypatch: pytest.MonkeyPatch)
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_tasks_since_until(filled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    recent = run_json(capsys, "tasks", "--since", "1h", "--db", str(filled_db))
+    assert isinstance(recent, list) and {t["task_id"] for t in recent} == {"t1", "t2", "t3"}
+    assert run_json(capsys, "tasks", "--until", "2000-01-01", "--db", str(filled_db)) == []

@@ -185,6 +185,7 @@ def costs(
 )
 @click.option("--agent", default=None, help="Only this agent's tasks.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@range_options
 @db_option
 @json_option
 @csv_option
@@ -192,13 +193,16 @@ def tasks(
     status: str | None,
     agent: str | None,
     limit: int,
+    since: str | None,
+    until: str | None,
     db: Path | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
     """Tasks, newest first, with their status, calls and cost."""
+    start, end = resolve_range(since, until, display_zone())
     with open_store(db) as store:
-        rows = store.tasks(status=status, agent=agent, limit=limit)
+        rows = store.tasks(status=status, agent=agent, limit=limit, since=start, until=end)
     if as_json:
         print_json(rows)
         return

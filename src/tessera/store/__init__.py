@@ -327,11 +327,16 @@ class MetricsStore:
             return queries.cost_by(conn, group, since, until, tz)
 
     def tasks(
-        self, status: str | None = None, agent: str | None = None, limit: int = 100
+        self,
+        status: str | None = None,
+        agent: str | None = None,
+        limit: int = 100,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[TaskRow]:
-        """Task rows, newest first."""
+        """Task rows (started in ``[since, until)``), newest first."""
         with self._read() as conn:
-            return queries.tasks(conn, status, agent, limit)
+            return queries.tasks(conn, status, agent, limit, since, until)
 
     def calls(
         self,

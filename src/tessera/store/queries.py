@@ -170,11 +170,15 @@ _TASK_COLUMNS = """task_id, agent_name, status, description, type, phase, run_id
 
 
 def tasks(
-    conn: sqlite3.Connection, status: str | None, agent: str | None, limit: int
+    conn: sqlite3.Connection,
+    status: str | None,
+    agent: str | None,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[TaskRow]:
-    """Task rows, newest start first."""
-    clauses: list[str] = []
-    params: list[Any] = []
+    """Task rows started in ``[since, until)``, newest start first."""
+    clauses, params = _range("started_at", since, until)
     if status is not None:
         clauses.append("status = ?")
         params.append(status)
