@@ -83,6 +83,50 @@ def bench_lookup(runs: int, loops: int) -> None:
     other = _median_us(theirs, max(1, loops // 10), runs) / len(gusages)
     print(f"genai_prices.calc_price:      median {other:8.2f} µs per call")
     print(f"speed-up:                     {other / mine:8.1f}x")
+    bench_litellm(mine, runs, loops)
+
+
+def bench_litellm(mine: float, runs: int, loops: int) -> None:
+    """LiteLLM's ``cost_per_token`` for the same usages, when LiteLLM is installed."""
+    # LiteLLM fetches its price map from the network at import unless told not to.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        import litellm
+    except ImportError:
+        print("litellm not installed: comparison skipped")
+        return
+    litellm.suppress_debug_info = True  # no banner for the model it does not know
+    names = {"gemini": "gemini/", "deepseek": "deepseek/"}
+    known = []
+    for provider, model, _ in MODELS:
+        name = names.get(provider, "") + model
+        try:
+            litellm.cost_per_token(
+                model=name,
+                prompt_tokens=12_000,
+                completion_tokens=800,
+                cache_read_input_tokens=4000,
+            )
+        except Exception:
+            print(f"litellm: no price for {name}; left out of its timing")
+            continue
+        known.append(name)
+
+    def theirs() -> None:
+        for name in known:
+            litellm.cost_per_token(
+                model=name,
+                prompt_tokens=12_000,
+                completion_tokens=800,
+                cache_read_input_tokens=4000,
+            )
+
+    other = _median_us(theirs, max(1, loops // 10), runs) / len(known)
+    print(
+        f"litellm.cost_per_token:       median {other:8.2f} µs per call "
+        f"({len(known)} of {len(MODELS)} models)"
+    )
+    print(f"speed-up:                     {other / mine:8.1f}x")
 
 
 def bench_reprice(calls: int) -> None:
