@@ -42,14 +42,28 @@ SEED_QUERIES = (
 )
 @click.option("--no-delay", is_flag=True, help="Answer instantly instead of at recorded latency.")
 @click.option("--json", "as_json", is_flag=True, help="Print the agent report as JSON.")
-def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) -> None:
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Talk to the real OpenAI and Anthropic APIs (needs OPENAI_API_KEY and "
+    "ANTHROPIC_API_KEY; costs about a cent).",
+)
+def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool, live: bool) -> None:
     """Run a small agent team through the real OpenAI and Anthropic SDKs, answered locally.
 
     No network and no API keys: the SDKs' HTTP requests are answered with
     recorded-format responses. Every call is captured, priced, stored in a
     SQLite database and traced to a JSONL file, exactly as in your own runs.
+    With --live, a smaller team talks to the real providers instead.
     """
+    from tessera.demo.live import live_clients, missing_keys, run_live_demo
     from tessera.demo.workflow import run_demo
+
+    if live and missing_keys():
+        raise click.ClickException(
+            f"--live talks to the real providers and needs {' and '.join(missing_keys())} "
+            "set; without --live the demo needs no keys"
+        )
 
     if db is None:
         db = data_dir() / "demo" / "metrics.db"
@@ -64,12 +78,18 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     observer = Observer(
         db=db, traces_file=traces, config=load_config(), service_name="tessera-demo"
     )
-    if not as_json:
+    if not as_json and live:
+        out.print(
+            "[bold]Tessera demo, live[/]: four agents against the real OpenAI and Anthropic "
+            "APIs.\nEach call as it is recorded (⇶ streamed):\n"
+        )
+    elif not as_json:
         out.print(
             "[bold]Tessera demo[/]: four agents through the real openai and anthropic SDKs,\n"
             "their HTTP answered locally with recorded responses (no network, no keys).\n"
             "Each call as it is recorded (⇶ streamed):\n"
         )
+    if not as_json:
         out.print(CALLS_HEADER, style="bold", highlight=False)
         observer.add_listener(lambda record: out.print(_call_line(record), highlight=False))
     # The demo reports its unpriced model itself; the per-model warning would repeat it.
@@ -81,7 +101,10 @@ def demo(db: Path | None, traces: Path | None, no_delay: bool, as_json: bool) ->
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnpricedModelWarning)
-            outcome = run_demo(observer, delay=not no_delay)
+            if live:
+                outcome = run_live_demo(observer, live_clients(observer))
+            else:
+                outcome = run_demo(observer, delay=not no_delay)
     except CostLimitExceeded as exc:
         # Your configured hard limits apply to the demo too.
         stopped = exc
