@@ -245,3 +245,24 @@ def test_db_import_twice_adds_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (row["key"], row["cost_usd"]) == ("a", "0.0012")
     assert main(["db", "import", str(tmp_path / "missing.db"), "--db", str(target)]) == 1
     assert "missing.db" in capsys.readouterr().err
+
+
+def test_urls_are_shown_whole_and_without_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql://postgres:s3cret@127.0.0.1:5432/test"
+    assert main(["db", "path", "--db", url]) == 0
+    assert capsys.readouterr().out.strip() == "postgresql://postgres:***@127.0.0.1:5432/test"
+    config = tmp_path / "c.yaml"
+    config.write_text(f"observability:\n  local:\n    metrics_db: {url}\n")
+    monkeypatch.delenv("TESSERA_DATA_DIR")
+    assert main(["--config", str(config), "config", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "s3cret" not in shown and "postgres:***@127.0.0.1:5432/test" in shown
+
+
+def test_a_driver_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # Nothing listens on loopback port 1: psycopg's message spans two lines.
+    assert main(["report", "--db", "postgresql://postgres:pw@127.0.0.1:1/test"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Connection refused" in err and "pw@" not in err

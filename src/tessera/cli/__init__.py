@@ -110,16 +110,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
+        if not isinstance(exc, click.UsageError):
+            # Errors carried up from libraries (a database driver's, say) may span
+            # lines; the command line promises one.
+            exc.message = _one_line(exc.message)
         exc.show()
         return exc.exit_code
     except TesseraError as exc:
         # A refused database, a bad configuration, an unknown model: one line, exit 1.
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {_one_line(str(exc))}", err=True)
         return 1
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
     return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def entry_point() -> None:

@@ -19,6 +19,7 @@ from tessera.config import (
     read_config_data,
     traces_file_path,
 )
+from tessera.store.backend import display_location, is_postgres_url
 
 
 @click.group(name="config")
@@ -35,11 +36,13 @@ def show(as_json: bool) -> None:
     raw = read_config_data(path)
     rows = []
     for key, value in _leaves(config.model_dump(mode="json", by_alias=True)):
+        if isinstance(value, str) and is_postgres_url(value):
+            value = display_location(value)  # never print a password
         rows.append({"key": key, "value": value, "source": _source(key, raw, path)})
     rows += [
         {
             "key": "(metrics database)",
-            "value": str(metrics_db_path(config)),
+            "value": display_location(metrics_db_path(config)),
             "source": _path_source(ENV_METRICS_DB, "observability.local.metrics_db", raw, path),
         },
         {

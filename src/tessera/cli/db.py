@@ -12,7 +12,7 @@ from tessera.cli._common import console, db_option, json_option, table
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.store import SCHEMA_VERSION, MetricsStore
-from tessera.store.backend import is_postgres_url, postgres_url, redacted
+from tessera.store.backend import display_location, is_postgres_url, postgres_url, redacted
 from tessera.store.importing import ImportResult
 from tessera.store.report_queries import check_database, read_schema_version
 
@@ -33,7 +33,7 @@ def db() -> None:
 @db_option
 def path_command(db: Path | None) -> None:
     """Print the metrics database path (from --db, the configuration or the default)."""
-    click.echo(str(_resolve(db)))
+    click.echo(display_location(_resolve(db)))
 
 
 @db.command()

@@ -48,3 +48,10 @@ def redacted(url: str) -> str:
         host = f"{host}:{parts.port}"
     netloc = f"{parts.username or ''}:***@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def display_location(location: str | os.PathLike[str]) -> str:
+    """How to show a store's location: a file path as is, a URL whole and without its password."""
+    if is_postgres_url(location):
+        return redacted(postgres_url(location))
+    return os.fspath(location)
