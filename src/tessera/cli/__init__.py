@@ -110,11 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        if not isinstance(exc, click.UsageError):
+        if isinstance(exc, click.UsageError):
+            exc.show()
+        else:
             # Errors carried up from libraries (a database driver's, say) may span
             # lines; the command line promises one.
-            exc.message = _one_line(exc.message)
-        exc.show()
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
         return exc.exit_code
     except TesseraError as exc:
         # A refused database, a bad configuration, an unknown model: one line, exit 1.

@@ -10,6 +10,7 @@ from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.store import limits
 from tessera.store.call_row import INSERT_CALL, call_row
 from tessera.store.convert import from_pusd, iso_utc, to_pusd
+from tessera.store.late import settle_late_call
 from tessera.store.results import TaskTotals
 from tessera.store.schema import COST_UNKNOWN
 
@@ -79,6 +80,8 @@ def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
     row = call_row(record)
     limits.release(conn, record.call_id)
     conn.execute(INSERT_CALL, row)
+    if record.task_id is not None:
+        settle_late_call(conn, record.task_id, record.started_at)
 
 
 _SUMS = (
