@@ -162,3 +162,14 @@ def test_config_check_and_show_commands(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["--config", str(bad), "config", "check"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "did you mean 'cost.limits'" in err
+
+
+def test_config_option_on_every_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = write(tmp_path, "cost:\n  limitz: {}\n")
+    # The option after the command name, as DESIGN §12 has it, and before it.
+    assert main(["config", "check", "--config", str(bad)]) == 1
+    assert "did you mean 'cost.limits'" in capsys.readouterr().err
+    assert main(["pricing", "list", "--config", str(bad)]) == 1
+    assert "limitz" in capsys.readouterr().err
+    assert main(["--config", str(bad), "limits"]) == 1
+    assert "limitz" in capsys.readouterr().err

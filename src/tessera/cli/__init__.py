@@ -66,9 +66,39 @@ _COMMANDS = {
 }
 
 
+def _use_config(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        # Every command reads the configuration through this variable.
+        os.environ["TESSERA_CONFIG"] = value
+
+
+_CONFIG_HELP = "Configuration file (default: $TESSERA_CONFIG, else ~/.config/tessera/config.yaml)."
+
+
+def _with_config_option(command: click.Command) -> None:
+    """Give ``command`` (and its subcommands) a ``--config`` option, as the group has."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_config_option(sub)
+        return
+    if any("--config" in getattr(p, "opts", ()) for p in command.params):
+        return
+    command.params.append(
+        click.Option(
+            ["--config"],
+            type=click.Path(dir_okay=False),
+            expose_value=False,
+            is_eager=True,
+            callback=_use_config,
+            help=_CONFIG_HELP,
+        )
+    )
+
+
 @click.group(
     cls=LazyGroup,
     lazy_commands=_COMMANDS,
+    prepare=_with_config_option,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80},
 )
 @click.version_option(__version__, prog_name="tessera")
@@ -77,13 +107,11 @@ _COMMANDS = {
     "config_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Configuration file (default: $TESSERA_CONFIG, else ~/.config/tessera/config.yaml).",
+    help=_CONFIG_HELP,
 )
 def cli(config_file: str | None) -> None:
     """Local observability for teams of LLM agents: tokens, cost, traces."""
-    if config_file is not None:
-        # Every command reads the configuration through this variable.
-        os.environ["TESSERA_CONFIG"] = config_file
+    _use_config(click.get_current_context(), cli.params[0], config_file)
 
 
 def _show_runtime_messages() -> None:

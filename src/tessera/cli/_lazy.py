@@ -8,7 +8,7 @@ pricing, pydantic and rich, which would double the start-up time of the help.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, NamedTuple
 
 import click
@@ -30,8 +30,13 @@ class LazyCommand(NamedTuple):
 class LazyCommands(MutableMapping[str, click.Command]):
     """The group's ``commands``: names known up front, commands imported on first access."""
 
-    def __init__(self, table: Mapping[str, LazyCommand]) -> None:
+    def __init__(
+        self,
+        table: Mapping[str, LazyCommand],
+        prepare: Callable[[click.Command], None] | None = None,
+    ) -> None:
         self.table = dict(table)
+        self._prepare = prepare
         self._loaded: dict[str, click.Command] = {}
 
     def loaded(self, name: str) -> click.Command | None:
@@ -45,6 +50,8 @@ class LazyCommands(MutableMapping[str, click.Command]):
             command = getattr(importlib.import_module(module), attribute)
             if not isinstance(command, click.Command):  # pragma: no cover - a wrong table row
                 raise TypeError(f"{self.table[name].target} is not a click command")
+            if self._prepare is not None:
+                self._prepare(command)
             self._loaded[name] = command
         return command
 
@@ -69,12 +76,20 @@ class LazyGroup(click.Group):
 
     Args:
         lazy_commands: Command name to where it lives and its one-line help.
+        prepare: Called with each command when it is first imported (to add
+            options every command shares).
         **kwargs: What :class:`click.Group` takes.
     """
 
-    def __init__(self, *args: Any, lazy_commands: Mapping[str, LazyCommand], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: Mapping[str, LazyCommand],
+        prepare: Callable[[click.Command], None] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        self.commands: LazyCommands = LazyCommands(lazy_commands)
+        self.commands: LazyCommands = LazyCommands(lazy_commands, prepare)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Write the command list from the table, importing no command module."""

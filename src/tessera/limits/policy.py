@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -36,6 +36,23 @@ class CostLimits:
     unpriced: Literal["refuse", "allow"] = "refuse"
     default_max_output_tokens: int = 4096
 
+    def __post_init__(self) -> None:
+        # Checked here, not when the first call is limited: "Hard" taken as soft,
+        # or a NaN cap failing every admission, would turn a limit off silently.
+        for name in ("daily_usd", "per_task_usd"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, usd_amount(f"CostLimits.{name}", value))
+        for name in ("daily_enforcement", "per_task_enforcement"):
+            _one_of(f"CostLimits.{name}", getattr(self, name), ("soft", "hard"))
+        _one_of("CostLimits.unpriced", self.unpriced, ("refuse", "allow"))
+        tokens = self.default_max_output_tokens
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
+            raise ValueError(
+                f"CostLimits.default_max_output_tokens must be a whole number of at least 1, "
+                f"got {tokens!r}"
+            )
+
     @classmethod
     def from_config(cls, config: TesseraConfig) -> CostLimits:
         """The limits of ``cost.limits`` in the configuration."""
@@ -59,3 +76,26 @@ class CostLimits:
         return (self.daily_usd is not None and self.daily_enforcement == "hard") or (
             self.per_task_usd is not None and self.per_task_enforcement == "hard"
         )
+
+
+def usd_amount(name: str, value: object) -> Decimal:
+    """``value`` as an exact, finite, non-negative ``Decimal`` (floats through their repr).
+
+    Raises:
+        ValueError: ``value`` is not such an amount; the message names ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"{name} must be an amount in USD, got {value!r}")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{name} must be an amount in USD, got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"{name} must be a finite amount of at least 0 USD, got {value!r}")
+    return amount
+
+
+def _one_of(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        choices = " or ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be {choices}, got {value!r}")

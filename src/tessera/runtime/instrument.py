@@ -263,9 +263,10 @@ def _wrap_stream_helper(original: Callable[..., Any], target: _Target) -> Callab
     @functools.wraps(original)
     def stream(*args: Any, **kwargs: Any) -> Any:
         manager = original(*args, **kwargs)
-        recording = _begin(target, {**kwargs, "stream": True})
-        if recording is None:
-            return manager
-        return RecordedStreamManager(manager, recording, target.header_map)
+        # Begun on entering the block, when the request is sent (and refused there
+        # by a hard limit): a manager never entered holds no reservation.
+        return RecordedStreamManager(
+            manager, lambda: _begin(target, {**kwargs, "stream": True}), target.header_map
+        )
 
     return stream

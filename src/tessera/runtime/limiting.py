@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from opentelemetry.trace import Span, Status, StatusCode
 
-from tessera._log import logger
+from tessera._log import log_internal_error, logger
 from tessera.errors import CostLimitExceeded, CostLimitWarning
 from tessera.limits import CostLimits, SpendGuard
+from tessera.limits.policy import usd_amount
 from tessera.pricing import CostCalculator
 from tessera.records import CallRecord
 from tessera.store import MetricsStore
@@ -49,10 +50,19 @@ def make_guard(
     return SpendGuard(limits, store.ledger(), calculator, zone)
 
 
+def estimated_cost(usd: Decimal | float | str) -> AbstractContextManager[None]:
+    """Use ``usd`` as the cost bound of each call made in the block.
+
+    Raises:
+        ValueError: ``usd`` is not a finite amount of at least 0 (a negative or
+            NaN bound would let every call past a hard limit).
+    """
+    return _estimate_block(usd_amount("estimate", usd))
+
+
 @contextmanager
-def estimated_cost(usd: Decimal | float | str) -> Iterator[None]:
-    """Use ``usd`` as the cost bound of each call made in the block."""
-    token = caller_estimate.set(Decimal(str(usd)))
+def _estimate_block(usd: Decimal) -> Iterator[None]:
+    token = caller_estimate.set(usd)
     try:
         yield
     finally:
@@ -74,6 +84,10 @@ def admit(guard: SpendGuard, recording: CallRecording, request: Mapping[str, Any
     except CostLimitExceeded as refusal:
         recording.refuse(refusal)
         raise
+    except Exception:
+        # The ledger cannot be read (a store fault): the call goes out, as any
+        # call does when the store fails, and is still recorded when it ends.
+        log_internal_error("reserving a call's cost under the hard limits", "not reserved")
 
 
 def report_crossings(guard: SpendGuard, record: CallRecord, span: Span | None) -> None:

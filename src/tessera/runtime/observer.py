@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -14,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode
 
 from tessera._log import log_internal_error
+from tessera.errors import CostLimitExceeded
 from tessera.limits import CostLimits
 from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
@@ -30,6 +32,7 @@ from tessera.runtime.scopes import (
     task_span_attributes,
 )
 from tessera.runtime.signals import install_sigterm_handler
+from tessera.runtime.streams import finish_open_streams
 from tessera.store import MetricsStore
 from tessera.tracing import attributes as attr
 from tessera.tracing.provider import make_tracer_provider, register_shutdown
@@ -96,6 +99,8 @@ class Observer:
             otlp_endpoint=self.config.observability.otlp.endpoint,
         )
         register_shutdown(self.tracer_provider)
+        # Registered after the provider's shutdown, so it runs before it at exit.
+        atexit.register(finish_open_streams)
         self.tracer = self.tracer_provider.get_tracer("tessera")
         self._listeners: list[Callable[[CallRecord], None]] = []
         self._responses = RecentResponses()
@@ -186,7 +191,7 @@ class Observer:
                 if self.guard is not None:
                     # A task that would start past a hard limit is refused,
                     # and recorded failed with the reason.
-                    self.guard.check_task_start(task_id, started)
+                    self._check_task_start(task_id, started)
                 yield scope
         except BaseException as exc:
             error = exc
@@ -194,6 +199,16 @@ class Observer:
         finally:
             current_task.reset(token)
             self._end_task(scope, error)
+
+    def _check_task_start(self, task_id: str, started: datetime) -> None:
+        assert self.guard is not None
+        try:
+            self.guard.check_task_start(task_id, started)
+        except CostLimitExceeded:
+            raise
+        except Exception:
+            # A store fault is not a refusal: the task runs, as its calls would.
+            log_internal_error("checking the cost limits at a task's start")
 
     def _end_task(self, scope: TaskScope, error: BaseException | None) -> None:
         ended = datetime.now(UTC)
@@ -372,7 +387,8 @@ class Observer:
         return install_sigterm_handler()
 
     def shutdown(self) -> None:
-        """Flush and close the trace exporter and the store."""
+        """Record the streams still open, then flush and close the trace exporter and the store."""
+        finish_open_streams(self)
         self.tracer_provider.shutdown()
         if self._outage is not None:
             self._outage.close()

@@ -8,7 +8,9 @@ exhausted, closed, left through ``with``, fails, or is garbage-collected
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -31,6 +33,29 @@ class _Joined:
         return "; ".join(self._items)
 
 
+#: Taps of the streams not yet finished, so that shutdown and interpreter exit can
+#: record them while the store, the trace and the modules they need still work.
+_open_taps: weakref.WeakSet[_Tap] = weakref.WeakSet()
+# Reentrant: a finalizer run by the garbage collector while this thread holds
+# the lock (in the middle of an ``add``) finishes its own tap.
+_open_lock = threading.RLock()
+
+
+def finish_open_streams(observer: object = None) -> None:
+    """Record now every stream still open (of ``observer`` only, when given).
+
+    A stream the program still references at :meth:`Observer.shutdown` or at
+    exit would otherwise be recorded by its finalizer: after the trace is
+    closed, or during interpreter teardown, when the record can no longer be
+    written. It is recorded as a stream abandoned at that point.
+    """
+    with _open_lock:
+        taps = list(_open_taps)
+    for tap in taps:
+        if observer is None or tap.recording.observer is observer:
+            tap.finish()
+
+
 class _Tap:
     """Feeds chunks to an accumulator and finishes the recording exactly once."""
 
@@ -38,6 +63,8 @@ class _Tap:
         self.recording = recording
         self.accumulator = accumulator
         self.done = False
+        with _open_lock:
+            _open_taps.add(self)
 
     def feed(self, chunk: object) -> None:
         try:
@@ -46,9 +73,11 @@ class _Tap:
             log_internal_error("reading a stream chunk")
 
     def finish(self, error: BaseException | None = None) -> None:
-        if self.done:
-            return
-        self.done = True
+        with _open_lock:
+            if self.done:
+                return
+            self.done = True
+            _open_taps.discard(self)
         try:
             usage = self.accumulator.result()
         except Exception:
@@ -93,7 +122,8 @@ class RecordedStream:
         except StopIteration:
             self._tap.finish()
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            # KeyboardInterrupt while the socket is read ends the call too.
             self._tap.finish(exc)
             raise
         self._tap.feed(chunk)
@@ -143,7 +173,9 @@ class AsyncRecordedStream:
         except StopAsyncIteration:
             self._tap.finish()
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            # A cancellation (``asyncio.wait_for`` past its deadline) ends the call:
+            # it is recorded failed now, and its reservation dropped, not at collection.
             self._tap.finish(exc)
             raise
         self._tap.feed(chunk)
@@ -181,30 +213,37 @@ class RecordedStreamManager:
 
     The helper folds ``message_start`` and ``message_delta`` usage itself
     (overwriting, never adding), so its final snapshot is the call's usage.
+    The recording begins (and a hard limit reserves the call's bound) when the
+    block is entered, which is when the request is sent: a manager that is
+    never entered sends nothing, so it holds no reservation and records nothing.
     """
 
     def __init__(
         self,
         manager: Any,
-        recording: CallRecording,
+        begin: Callable[[], CallRecording | None],
         header_map: Mapping[str, str] | None = None,
     ) -> None:
         self._manager = manager
-        self._recording = recording
+        self._begin = begin
+        self._recording: CallRecording | None = None
         self._header_map = header_map
         self._headers: dict[str, str] | None = None
         self._stream: Any = None
 
     def __enter__(self) -> Any:
         # The request is sent here; when it fails, ``__exit__`` is never called.
+        recording = self._recording = self._begin()
+        if recording is None:
+            return self._manager.__enter__()
         with collect_attempts() as log:
             try:
                 self._stream = self._manager.__enter__()
             except BaseException as exc:
-                self._opened(log)
-                self._recording.fail(exc)
+                self._opened(recording, log)
+                recording.fail(exc)
                 raise
-        self._opened(log)
+        self._opened(recording, log)
         return self._stream
 
     def __exit__(
@@ -222,18 +261,21 @@ class RecordedStreamManager:
         return closed
 
     async def __aenter__(self) -> Any:
+        recording = self._recording = self._begin()
+        if recording is None:
+            return await self._manager.__aenter__()
         with collect_attempts() as log:
             try:
                 self._stream = await self._manager.__aenter__()
             except BaseException as exc:
-                self._opened(log)
-                self._recording.fail(exc)
+                self._opened(recording, log)
+                recording.fail(exc)
                 raise
-        self._opened(log)
+        self._opened(recording, log)
         return self._stream
 
-    def _opened(self, log: AttemptLog) -> None:
-        settle_attempts(self._recording, log)
+    def _opened(self, recording: CallRecording, log: AttemptLog) -> None:
+        settle_attempts(recording, log)
         self._headers = log.headers
 
     async def __aexit__(
@@ -249,13 +291,16 @@ class RecordedStreamManager:
         return closed
 
     def _finish(self, error: BaseException | None) -> None:
+        recording = self._recording
+        if recording is None:
+            return
         if error is not None:
-            self._recording.fail(error)
+            recording.fail(error)
             return
         try:
             snapshot = self._stream.current_message_snapshot
         except Exception:
             # Left before the first event: nothing was reported.
-            self._recording.fail(RuntimeError("stream closed before any event"))
+            recording.fail(RuntimeError("stream closed before any event"))
             return
-        self._recording.succeed_with(snapshot, self._headers, header_map=self._header_map)
+        recording.succeed_with(snapshot, self._headers, header_map=self._header_map)

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -145,9 +145,11 @@ class _Held:
         self.conn = conn
         self.pid = os.getpid()
 
-    def close(self) -> None:
+    # os.getpid is bound here: a finalizer run while the interpreter exits may
+    # find the ``os`` module already cleared (a module torn down late kept the store).
+    def close(self, _getpid: Callable[[], int] = os.getpid) -> None:
         # A connection inherited over fork belongs to the parent: never close it here.
-        if self.pid == os.getpid():
+        if self.pid == _getpid():
             self.conn.close()
 
     def __del__(self) -> None:

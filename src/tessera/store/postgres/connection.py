@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -121,8 +121,10 @@ class _Held:
         self.conn = PgConnection(conn)
         self.pid = os.getpid()
 
-    def close(self) -> None:
-        if self.pid == os.getpid():
+    # os.getpid is bound here: a finalizer run while the interpreter exits may
+    # find the ``os`` module already cleared (a module torn down late kept the store).
+    def close(self, _getpid: Callable[[], int] = os.getpid) -> None:
+        if self.pid == _getpid():
             self.conn.raw.close()
 
     def __del__(self) -> None:
