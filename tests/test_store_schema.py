@@ -102,7 +102,7 @@ def test_fresh_database_has_every_table_seed_column_and_view(tmp_path: Path) -> 
     version = version_rows[0][0]
     assert views == {"agent_summary", "daily_cost", "unpriced_models"}
     # One migration (m001_initial) exists, so the file is at schema 1.
-    assert version == SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert version == SCHEMA_VERSION == len(MIGRATIONS) == 3
 
 
 def test_default_path_is_private_and_in_wal_mode(isolated_data_dir: Path) -> None:
@@ -149,7 +149,7 @@ def test_newer_schema_is_refused_and_left_unchanged(tmp_path: Path) -> None:
         MetricsStore(path).totals()
     message = str(caught.value)
     assert "future.db" in message
-    assert "newer Tessera (schema 999, this version knows 2); upgrade tessera" in message
+    assert "newer Tessera (schema 999, this version knows 3); upgrade tessera" in message
     assert "\n" not in message
     assert path.read_bytes() == before
 
@@ -186,8 +186,8 @@ def test_migration_runs_from_an_empty_file(tmp_path: Path) -> None:
     path.write_bytes(b"")
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        assert migrate(conn, path, 0) == 2
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert migrate(conn, path, 0) == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
         # A second process that read version 0 before the first one committed
         # re-reads it under the lock and applies nothing.
         assert migrate(conn, path, 0) == 0
@@ -224,7 +224,7 @@ def test_schema_1_file_is_migrated_with_every_row_kept(tmp_path: Path) -> None:
         summary = store.agent_summary()
     assert [(s.agent_name, s.total_cost_usd) for s in summary] == [("old-agent", Decimal("0.5"))]
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert check.execute("PRAGMA user_version").fetchone()[0] == 3
     tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"cost_reservations", "limit_crossings"} <= tables
     check.close()

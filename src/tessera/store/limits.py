@@ -43,6 +43,16 @@ CREATE TABLE limit_crossings (
 )
 
 
+#: A call that was sent under a hard limit but whose cost stayed unknown (a
+#: stream left before its usage arrived, a model with no price) keeps its
+#: reserved bound as ``held_pusd``: it counts toward the limits at that amount,
+#: never as $0, while reports still show its cost as unknown.
+M003_STATEMENTS = ("ALTER TABLE llm_calls ADD COLUMN held_pusd INTEGER",)
+
+#: A limit's spend: the known cost of each call, else the bound it held.
+SPENT_PUSD = "COALESCE(SUM(COALESCE(cost_pusd, held_pusd)), 0)"
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """One hard limit to check: a cap over a day window or over one task.
@@ -85,7 +95,7 @@ def standing(conn: sqlite3.Connection, budget: Budget) -> Standing:
     """Spent and reserved amounts of ``budget`` right now."""
     if budget.task_id is not None:
         spent = conn.execute(
-            "SELECT COALESCE(SUM(cost_pusd), 0) FROM llm_calls WHERE task_id = ?",
+            f"SELECT {SPENT_PUSD} FROM llm_calls WHERE task_id = ?",
             (budget.task_id,),
         ).fetchone()[0]
         reserved = conn.execute(
@@ -101,9 +111,7 @@ def standing(conn: sqlite3.Connection, budget: Budget) -> Standing:
             clauses.append("started_at < ?")
             params.append(iso_utc(budget.until))
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        spent = conn.execute(
-            f"SELECT COALESCE(SUM(cost_pusd), 0) FROM llm_calls{where}", params
-        ).fetchone()[0]
+        spent = conn.execute(f"SELECT {SPENT_PUSD} FROM llm_calls{where}", params).fetchone()[0]
         reserved = conn.execute(
             "SELECT COALESCE(SUM(amount_pusd), 0) FROM cost_reservations"
         ).fetchone()[0]
@@ -142,6 +150,21 @@ def admit(
 def release(conn: sqlite3.Connection, call_id: str) -> None:
     """Drop a call's reservation (its real cost is stored, or it never ran)."""
     conn.execute("DELETE FROM cost_reservations WHERE call_id = ?", (call_id,))
+
+
+def hold_unknown_cost(conn: sqlite3.Connection, call_id: str) -> None:
+    """Keep the reservation of a stored call whose cost is unknown as its ``held_pusd``.
+
+    Only a call that reached the provider is held: one that succeeded, or a
+    stream that broke after it began. A request that failed before any answer
+    was not billed.
+    """
+    conn.execute(
+        """UPDATE llm_calls SET held_pusd =
+               (SELECT amount_pusd FROM cost_reservations WHERE call_id = ?)
+           WHERE call_id = ? AND cost_pusd IS NULL AND (status = 'ok' OR stream = 1)""",
+        (call_id, call_id),
+    )
 
 
 def claim_crossing(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tessera.errors import StoreError
-from tessera.store.limits import M002_STATEMENTS
+from tessera.store.limits import M002_STATEMENTS, M003_STATEMENTS
 from tessera.store.schema import M001_STATEMENTS
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -30,7 +30,13 @@ def m002_cost_limits(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_cost_limits)
+def m003_held_costs(conn: sqlite3.Connection) -> None:
+    """The bound a call of unknown cost keeps counting toward the limits."""
+    for statement in M003_STATEMENTS:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_cost_limits, m003_held_costs)
 
 #: The schema version this code writes and understands.
 SCHEMA_VERSION = len(MIGRATIONS)

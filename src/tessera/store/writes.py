@@ -78,8 +78,10 @@ def record_call(conn: sqlite3.Connection, record: CallRecord) -> None:
     money is never counted twice nor missing from a concurrent limit check.
     """
     row = call_row(record)
-    limits.release(conn, record.call_id)
     conn.execute(INSERT_CALL, row)
+    if record.cost_usd is None:
+        limits.hold_unknown_cost(conn, record.call_id)
+    limits.release(conn, record.call_id)
     if record.task_id is not None:
         settle_late_call(conn, record.task_id, record.started_at)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tessera.store.convert import from_pusd, iso_utc, to_pusd
 from tessera.store.ledger import SpendLedger
-from tessera.store.limits import RESERVATION_TTL, Budget, Standing
+from tessera.store.limits import RESERVATION_TTL, SPENT_PUSD, Budget, Standing
 from tessera.store.postgres.connection import PgConnection
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def standing(conn: PgConnection, budget: Budget) -> Standing:
     """Spent and reserved amounts of ``budget``, read in one snapshot."""
     params: list[Any]
     if budget.task_id is not None:
-        sql = """SELECT (SELECT COALESCE(SUM(cost_pusd), 0) FROM llm_calls WHERE task_id = ?),
+        sql = f"""SELECT (SELECT {SPENT_PUSD} FROM llm_calls WHERE task_id = ?),
                         (SELECT COALESCE(SUM(amount_pusd), 0) FROM cost_reservations
                          WHERE task_id = ?)"""
         params = [budget.task_id, budget.task_id]
@@ -43,7 +43,7 @@ def standing(conn: PgConnection, budget: Budget) -> Standing:
             clauses.append("started_at < ?")
             params.append(iso_utc(budget.until))
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"""SELECT (SELECT COALESCE(SUM(cost_pusd), 0) FROM llm_calls{where}),
+        sql = f"""SELECT (SELECT {SPENT_PUSD} FROM llm_calls{where}),
                          (SELECT COALESCE(SUM(amount_pusd), 0) FROM cost_reservations)"""
     row = conn.execute(sql, params).fetchone()
     assert row is not None  # a SELECT of two scalars returns one row

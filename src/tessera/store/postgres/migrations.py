@@ -30,7 +30,12 @@ def m002_cost_limits(conn: PgConnection) -> None:
         conn.raw.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_cost_limits)
+def m003_held_costs(conn: PgConnection) -> None:
+    """The bound a call of unknown cost keeps counting toward the limits."""
+    conn.raw.execute("ALTER TABLE llm_calls ADD COLUMN held_pusd BIGINT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_cost_limits, m003_held_costs)
 
 #: The PostgreSQL schema version this code writes and understands.
 PG_SCHEMA_VERSION = len(MIGRATIONS)
