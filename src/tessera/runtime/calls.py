@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from tessera._caller import caller_location
 from tessera._log import log_internal_error
 from tessera.capture import extract_usage
 from tessera.pricing import CallCost
@@ -201,10 +202,10 @@ class CallRecording:
             self.span.end(end_time=_ns(ended))
         # Only now that the call is stored: under warnings-as-errors this raises
         # into the caller, as the user asked, but no longer costs the record.
-        for message in caught:
-            warnings.warn_explicit(
-                message.message, message.category, message.filename, message.lineno
-            )
+        if caught:
+            filename, lineno = caller_location()
+            for message in caught:
+                warnings.warn_explicit(message.message, message.category, filename, lineno)
         return record
 
     def _record(
