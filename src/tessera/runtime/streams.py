@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
 from tessera._log import log_internal_error, logger
-from tessera.capture import UsageAccumulator
+from tessera.capture import UsageAccumulator, extract_usage
 from tessera.runtime.attempts import AttemptLog, collect_attempts, settle_attempts
 from tessera.runtime.calls import CallRecording
 from tessera.usage import Usage
@@ -294,13 +295,29 @@ class RecordedStreamManager:
         recording = self._recording
         if recording is None:
             return
-        if error is not None:
-            recording.fail(error)
-            return
         try:
             snapshot = self._stream.current_message_snapshot
         except Exception:
             # Left before the first event: nothing was reported.
-            recording.fail(RuntimeError("stream closed before any event"))
+            recording.fail(error or RuntimeError("stream closed before any event"))
+            return
+        if error is not None:
+            # Broken off or cancelled: the input and cache counts of message_start
+            # are final and kept; the output is not known, so neither is the cost
+            # (under a hard limit the call keeps counting at its reserved bound).
+            usage = extract_usage(
+                snapshot, recording.provider, self._headers, header_map=self._header_map
+            )
+            problem = "stream ended early: output_tokens unknown"
+            recording.fail(
+                error,
+                replace(
+                    usage,
+                    output_tokens=None,
+                    total_tokens=None,
+                    reasoning_tokens=None,
+                    problems=(*usage.problems, problem),
+                ),
+            )
             return
         recording.succeed_with(snapshot, self._headers, header_map=self._header_map)
