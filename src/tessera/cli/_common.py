@@ -23,7 +23,7 @@ from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.paths import DB_FILENAME, data_dir
 from tessera.store import MetricsStore
-from tessera.store.backend import is_postgres_url
+from tessera.store.backend import display_location, is_postgres_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,14 +48,41 @@ def json_option(func: F) -> F:
 
 
 def open_store(db: Path | None) -> MetricsStore:
-    """Open the store a command reads, turning Tessera errors into one-line CLI errors."""
+    """Open the store a command reads, turning Tessera errors into one-line CLI errors.
+
+    A store that is not there is refused, never created: a missing file, or a
+    PostgreSQL schema without Tessera's tables (a typo in the URL must not
+    create a store in the wrong schema).
+    """
     try:
         path = db if db is not None else metrics_db_path(load_config())
-        if not is_postgres_url(path) and not path.exists():
-            raise click.ClickException(f"no metrics database at {path} ({_missing_hint()})")
-        return MetricsStore(path)
+        if not is_postgres_url(path):
+            if not path.exists():
+                raise click.ClickException(f"no metrics database at {path} ({_missing_hint()})")
+            return MetricsStore(path)
+        store = MetricsStore(path)
+        if not store_exists(store):
+            store.close()
+            url = display_location(path)
+            raise click.ClickException(
+                f"no Tessera metrics store at {url} (no tables in its schema yet: a host creates "
+                f"them when it first records, or run `tessera db migrate --db URL`)"
+            )
+        return store
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def store_exists(store: MetricsStore) -> bool:
+    """Whether a PostgreSQL store's schema has Tessera's tables; an SQLite store's file exists."""
+    exists: Callable[[], bool] | None = getattr(store, "exists", None)
+    if exists is None:
+        return store.path.exists()
+    try:
+        return exists()
+    except TesseraError:
+        store.close()
+        raise
 
 
 def _missing_hint() -> str:

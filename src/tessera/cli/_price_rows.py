@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from tessera.cli._common import open_store
+from tessera.cli._common import open_store, store_exists
 from tessera.config import load_config, metrics_db_path
 from tessera.errors import TesseraError
 from tessera.pricing import CostCalculator, PriceRow, apply_custom_prices
 from tessera.store import MetricsStore
+from tessera.store.backend import is_postgres_url
 
 
 def mtok(row: PriceRow, attr: str) -> str:
@@ -72,11 +73,20 @@ def calculator_for(db: Path | None, *, create: bool = False) -> tuple[CostCalcul
 
 
 def readonly_rows(db: Path | None) -> tuple[CostCalculator, MetricsStore | None]:
-    """Rows from the store when it exists; else the built-in table alone (nothing created)."""
+    """Rows from the store when it exists (a file, or a schema with Tessera's tables);
+    else the built-in table alone (nothing created)."""
     try:
         path = db if db is not None else metrics_db_path(load_config())
     except TesseraError as exc:
         raise click.ClickException(str(exc)) from exc
-    if path.exists():
+    if is_postgres_url(path):
+        try:
+            with MetricsStore(path) as store:
+                found = store_exists(store)
+        except TesseraError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if found:
+            return calculator_for(db)
+    elif path.exists():
         return calculator_for(db)
     return CostCalculator(), None

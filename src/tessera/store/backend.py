@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import urlsplit, urlunsplit
 
 _SCHEME = re.compile(r"^(postgresql|postgres):/+", re.IGNORECASE)
 
@@ -38,16 +37,25 @@ def postgres_url(location: str | os.PathLike[str]) -> str:
     return f"{found.group(1).lower()}://{rest}"
 
 
+_NETLOC = re.compile(r"^([^:/?#]+://)([^/?#]*)(.*)$", re.DOTALL)
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
 def redacted(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for messages and ``repr``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """``url`` with its password replaced by ``***``, for messages and ``repr``.
+
+    The password of the user part and of a ``password=`` parameter are hidden;
+    everything else is kept as written (``[::1]``, several ``host:port``, an
+    upper-case host), so the URL stays copyable. Never raises.
+    """
+    found = _NETLOC.match(url)
+    if found is None:
+        return _PASSWORD_PARAM.sub(r"\1***", url)
+    scheme, netloc, rest = found.groups()
+    userinfo, at, hosts = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+    return scheme + netloc + _PASSWORD_PARAM.sub(r"\1***", rest)
 
 
 def display_location(location: str | os.PathLike[str]) -> str:

@@ -7,7 +7,8 @@ the rows never pass through Python (about 250 000 calls per second against
 
 The rules are those of ``db push`` (``tessera.store.postgres.push``): rows
 are matched on their natural keys, so importing twice adds nothing, and a task
-or run that finished since an earlier import is brought up to date. Calls keep
+or run that finished since an earlier import, or a task started again (a retry,
+a new phase), is brought up to date. Calls keep
 pointing at the price that priced them: ``pricing_id`` is remapped to this
 store's id of the same row. Reservations and limit crossings are not copied:
 they belong to the moment, not to the history. Everything is one transaction:
@@ -33,6 +34,20 @@ if TYPE_CHECKING:
 
 _ALIAS = "tessera_import"
 _MAP = "temp.tessera_import_prices"
+
+#: When an incoming row ``excluded`` replaces the stored row ``t``: a run that
+#: has ended since.
+RUN_IS_NEWER = "t.ended_at IS NULL AND excluded.ended_at IS NOT NULL"
+
+#: When an incoming task row replaces the stored one: a later attempt or phase
+#: (a task id started again after an earlier copy, running or finished), the
+#: same attempt finished since, or calls folded into it after it ended. An
+#: older copy of a file never undoes a newer attempt.
+TASK_IS_NEWER = (
+    "excluded.started_at > t.started_at OR (excluded.started_at = t.started_at AND"
+    " ((t.completed_at IS NULL AND excluded.completed_at IS NOT NULL)"
+    " OR (excluded.completed_at = t.completed_at AND excluded.calls > t.calls)))"
+)
 
 _RUNS = "run_id, name, started_at, ended_at, status, trace_id"
 _TASKS = (
@@ -121,12 +136,12 @@ def _copy(conn: sqlite3.Connection) -> ImportResult:
     conn.execute(f"CREATE TABLE {_MAP} (source_id INTEGER PRIMARY KEY, id INTEGER)")
     try:
         conn.executemany(f"INSERT INTO {_MAP} VALUES (?, ?)", mapping.items())
-        for table, columns, key, end in (
-            ("runs", _RUNS, "run_id", "ended_at"),
-            ("task_assignments", _TASKS, "task_id", "completed_at"),
+        for table, columns, key, newer in (
+            ("runs", _RUNS, "run_id", RUN_IS_NEWER),
+            ("task_assignments", _TASKS, "task_id", TASK_IS_NEWER),
         ):
             read[table] = _count(conn, table)
-            written[table] = _upsert_finished(conn, table, columns, key, end)
+            written[table] = _upsert_newer(conn, table, columns, key, newer)
         read["llm_calls"] = _count(conn, "llm_calls")
         written["llm_calls"] = _calls(conn)
         read["agent_performance"] = _count(conn, "agent_performance")
@@ -182,14 +197,14 @@ def _price_ids(conn: sqlite3.Connection) -> tuple[dict[int, int], int]:
     return mapping, added
 
 
-def _upsert_finished(conn: sqlite3.Connection, table: str, columns: str, key: str, end: str) -> int:
-    """Insert, or update a row this store has only as unfinished."""
+def _upsert_newer(conn: sqlite3.Connection, table: str, columns: str, key: str, newer: str) -> int:
+    """Insert, or update a row this store has in an older state (``newer`` says when)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns.split(", ") if c != key)
     sql = (
         f"INSERT INTO main.{table} AS t ({columns}) SELECT {columns} FROM {_ALIAS}.{table}"
         # WHERE true: without it SQLite would read ON CONFLICT as a join's ON.
         f" WHERE true ORDER BY rowid ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        f" WHERE t.{end} IS NULL AND excluded.{end} IS NOT NULL"
+        f" WHERE {newer}"
     )
     return max(conn.execute(sql).rowcount, 0)
 

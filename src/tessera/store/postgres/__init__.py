@@ -122,6 +122,18 @@ class PostgresMetricsStore(MetricsStore):
         """The fleet-wide ledger of cost-limit reservations and crossings."""
         return PostgresSpendLedger(self)
 
+    def exists(self) -> bool:
+        """Whether the schema holds a Tessera store already; reads only, never migrates.
+
+        Raises:
+            StoreError: The server does not answer or refuses the connection.
+        """
+        conn = self._pg_connections.get()
+        try:
+            return read_version(conn) > 0
+        except psycopg.Error as exc:
+            raise StoreError(f"metrics store {redacted(self._url)}: {exc}") from exc
+
     def schema_version(self) -> int:
         """The schema version of the database (after migrating it)."""
         with self._pg_read() as conn:

@@ -19,11 +19,13 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import Buffer, Loader
+from psycopg.conninfo import conninfo_to_dict
 
 from tessera.errors import StoreError
 from tessera.store.backend import redacted
 
-#: Seconds to wait for the server to answer a connection attempt.
+#: Seconds to wait for the server to answer a connection attempt, unless the
+#: URL (``connect_timeout=``) or ``PGCONNECT_TIMEOUT`` says otherwise.
 CONNECT_TIMEOUT_S = 10
 
 
@@ -96,11 +98,18 @@ class PgConnection:
 def connect(url: str) -> psycopg.Connection[Any]:
     """Open one autocommit connection; every write transaction is explicit.
 
+    A server that does not answer fails after :data:`CONNECT_TIMEOUT_S`
+    seconds, or the URL's ``connect_timeout``, or ``PGCONNECT_TIMEOUT``.
+
     Raises:
         StoreError: The server does not answer or refuses the connection.
     """
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        given = "connect_timeout" in conninfo_to_dict(url) or os.environ.get("PGCONNECT_TIMEOUT")
+        if given:
+            conn = psycopg.connect(url, autocommit=True)
+        else:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
         raise StoreError(
             f"cannot connect to the PostgreSQL metrics store {redacted(url)}: {exc}".strip()

@@ -67,6 +67,14 @@ def migrate(conn: PgConnection, url: str) -> int:
     refuse_newer(version, url)
     if version == PG_SCHEMA_VERSION:
         return 0
+    found = conn.raw.execute("SELECT current_schema(), current_setting('search_path')").fetchone()
+    if found is None or found[0] is None:
+        path = found[1] if found else "?"
+        raise StoreError(
+            f"metrics store {redacted(url)}: no schema to create the tables in (search_path "
+            f"{path!r} names no existing schema): create it with CREATE SCHEMA, or fix the "
+            "URL's options=-csearch_path%3D..."
+        )
     with conn.raw.transaction():
         conn.lock("migrate")
         conn.raw.execute(_VERSION_TABLE)

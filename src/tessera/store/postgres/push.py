@@ -2,8 +2,9 @@
 
 A host can record offline into its local file and sync later. The copy is
 idempotent: every row is matched on its natural key, so pushing twice adds
-nothing, and a task or run that finished since the last push is brought up to
-date. Natural keys: ``run_id``, ``task_id``, ``call_id``; a finished phase
+nothing, and a task or run that finished since the last push, or a task
+started again since (a retry, a new phase), is brought up to date. Natural
+keys: ``run_id``, ``task_id``, ``call_id``; a finished phase
 (``agent_performance``) by agent, task, phase and end time; a quality
 iteration by run, monitor, iteration and recording time; a built-in price row
 by its content key, a user price row by its content. Calls keep pointing at
@@ -21,7 +22,7 @@ from typing import Any
 
 from tessera.store import MetricsStore, prices
 from tessera.store.convert import from_pusd
-from tessera.store.importing import ImportResult
+from tessera.store.importing import RUN_IS_NEWER, TASK_IS_NEWER, ImportResult
 from tessera.store.postgres.connection import PgConnection
 from tessera.store.postgres.prices import PRICES_LOCK
 
@@ -120,13 +121,13 @@ def _price_ids(local: sqlite3.Connection, shared: PgConnection) -> tuple[dict[in
     return mapping, added
 
 
-def _upsert_finished(table: str, columns: list[str], key: str, end: str) -> str:
-    """Insert, or update a row the shared store has only as unfinished."""
+def _upsert_newer(table: str, columns: list[str], key: str, newer: str) -> str:
+    """Insert, or update a row the shared store has in an older state (``newer`` says when)."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
     return (
         _insert(f"{table} AS t", columns)
         + f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        + f" WHERE t.{end} IS NULL AND excluded.{end} IS NOT NULL"
+        + f" WHERE {newer}"
     )
 
 
@@ -146,12 +147,12 @@ def push(source: MetricsStore, shared: PgConnection) -> PushResult:
         read["model_pricing"] = len(mapping)
 
         runs = _rows(local, "runs", list(_RUN_COLUMNS), "rowid")
-        sql = _upsert_finished("runs", list(_RUN_COLUMNS), "run_id", "ended_at")
+        sql = _upsert_newer("runs", list(_RUN_COLUMNS), "run_id", RUN_IS_NEWER)
         read["runs"], written["runs"] = len(runs), _executemany(shared, sql, runs)
 
         task_rows = _rows(local, "task_assignments", _TASK_COLUMNS, "rowid")
         tasks = [_exact(r, _TASK_COLUMNS.index("cost_usd"), -2) for r in task_rows]
-        sql = _upsert_finished("task_assignments", _TASK_COLUMNS, "task_id", "completed_at")
+        sql = _upsert_newer("task_assignments", _TASK_COLUMNS, "task_id", TASK_IS_NEWER)
         read["task_assignments"] = len(tasks)
         written["task_assignments"] = _executemany(shared, sql, tasks)
 
