@@ -98,11 +98,11 @@ def test_a_float_cap_is_held_like_a_decimal_one(tmp_path: Path) -> None:
     observer.shutdown()
 
 
-def test_a_ledger_fault_still_records_the_call(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_ledger_fault_refuses_under_a_hard_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The ledger cannot be reached (a lock held past the busy timeout). The call
-    # goes out, as before; it must still be recorded, in its task, with its span.
+    # The ledger cannot be reached (a lock held past the busy timeout, a shared
+    # store that is down): a hard limit that cannot be checked lets no money out.
     observer = _observer(tmp_path, HARD)
     assert observer.guard is not None
 
@@ -111,10 +111,34 @@ def test_a_ledger_fault_still_records_the_call(
 
     monkeypatch.setattr(observer.guard._ledger, "admit", locked)
     client = _client(observer)
-    with observer.task("t1"):
+    with pytest.raises(CostLimitExceeded) as refused, observer.task("t1"):
         _ask(client)
     observer.shutdown()
-    calls = rows(tmp_path / "m.db", "SELECT task_id, status, cost_pusd FROM llm_calls")
-    assert [tuple(c) for c in calls] == [("t1", "ok", 3_500_000_000)]
+    assert "cannot be read (OperationalError: database is locked)" in str(refused.value)
+    assert rows(tmp_path / "m.db", "SELECT COUNT(*) AS n FROM llm_calls")[0]["n"] == 0
+    (task,) = rows(tmp_path / "m.db", "SELECT status, error_message FROM task_assignments")
+    assert task["status"] == "failed" and "the request was not sent" in task["error_message"]
+    # The task itself checks the limits first, and is refused before any call.
     names = [json.loads(line)["name"] for line in (tmp_path / "t.jsonl").read_text().splitlines()]
-    assert names.count("chat gpt-4o") == 1
+    assert names.count("chat gpt-4o") == 0
+
+
+def test_a_ledger_fault_at_a_call_refuses_that_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    observer = _observer(tmp_path, HARD)
+    assert observer.guard is not None
+    client = _client(observer)
+    with pytest.raises(CostLimitExceeded), observer.task("t1"):
+        # The store fails after the task began: the call is refused, not sent.
+        def down(*args: Any, **kwargs: Any) -> None:
+            raise sqlite3.OperationalError("unable to open database file")
+
+        monkeypatch.setattr(observer.guard._ledger, "admit", down)
+        _ask(client)
+    observer.shutdown()
+    assert rows(tmp_path / "m.db", "SELECT COUNT(*) AS n FROM llm_calls")[0]["n"] == 0
+    spans = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    (chat,) = [s for s in spans if s["name"] == "chat gpt-4o"]
+    assert chat["status"]["code"] == "ERROR"
+    assert [e["name"] for e in chat["events"]] == ["tessera.cost_limit.refused"]

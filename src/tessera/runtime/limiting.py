@@ -84,10 +84,26 @@ def admit(guard: SpendGuard, recording: CallRecording, request: Mapping[str, Any
     except CostLimitExceeded as refusal:
         recording.refuse(refusal)
         raise
-    except Exception:
-        # The ledger cannot be read (a store fault): the call goes out, as any
-        # call does when the store fails, and is still recorded when it ends.
-        log_internal_error("reserving a call's cost under the hard limits", "not reserved")
+    except Exception as fault:
+        # The ledger cannot be read (the store is down, locked past its timeout,
+        # refused): a hard limit that cannot be checked does not let money out.
+        log_internal_error("reserving a call's cost under the hard limits", "call refused")
+        denied = unverifiable(fault)
+        recording.refuse(denied)
+        raise denied from fault
+
+
+def unverifiable(fault: BaseException) -> CostLimitExceeded:
+    """The refusal given when the store that holds the limits cannot be read."""
+    return CostLimitExceeded(
+        "hard limit",
+        None,
+        None,
+        message=(
+            "a hard cost limit is configured but the metrics store that holds it cannot "
+            f"be read ({type(fault).__name__}: {fault}); the request was not sent"
+        ),
+    )
 
 
 def report_crossings(guard: SpendGuard, record: CallRecord, span: Span | None) -> None:

@@ -20,7 +20,13 @@ from tessera.limits import CostLimits
 from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
-from tessera.runtime.limiting import admit, estimated_cost, make_guard, report_crossings
+from tessera.runtime.limiting import (
+    admit,
+    estimated_cost,
+    make_guard,
+    report_crossings,
+    unverifiable,
+)
 from tessera.runtime.operations import OperationScope, open_operation
 from tessera.runtime.outage import StoreOutage
 from tessera.runtime.recent import RecentResponses
@@ -206,9 +212,10 @@ class Observer:
             self.guard.check_task_start(task_id, started)
         except CostLimitExceeded:
             raise
-        except Exception:
-            # A store fault is not a refusal: the task runs, as its calls would.
-            log_internal_error("checking the cost limits at a task's start")
+        except Exception as fault:
+            # A hard limit that cannot be checked refuses, as it does for calls.
+            log_internal_error("checking the cost limits at a task's start", "task refused")
+            raise unverifiable(fault) from fault
 
     def _end_task(self, scope: TaskScope, error: BaseException | None) -> None:
         ended = datetime.now(UTC)
