@@ -52,3 +52,11 @@ def test_store_outage_is_logged_once_with_what_was_lost(
         stored = check.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0]
     lost = 200 - stored
     assert f"{lost} model calls" in summary.getMessage()
+
+
+def test_outage_messages_show_a_url_whole_and_without_password() -> None:
+    from tessera.runtime.outage import StoreOutage
+
+    # A URL held as a Path has lost one slash of "//" and carries a password.
+    outage = StoreOutage(Path("postgresql://tessera:s3cret@db.local:5432/metrics"))
+    assert outage._path == "postgresql://tessera:***@db.local:5432/metrics"

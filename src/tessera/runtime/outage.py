@@ -15,13 +15,15 @@ from pathlib import Path
 
 from tessera._log import log_internal_error, logger
 from tessera.records import CallRecord
+from tessera.store.backend import display_location
 
 
 class StoreOutage:
     """Counts writes lost to one store while it refuses them."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        # A PostgreSQL URL held as a Path has lost a slash, and may carry a password.
+        self._path = display_location(path)
         self._lock = threading.Lock()
         self.records = 0
         self.calls = 0
