@@ -93,6 +93,17 @@ def admit(guard: SpendGuard, recording: CallRecording, request: Mapping[str, Any
         raise denied from fault
 
 
+def check_task_start(guard: SpendGuard, task_id: str, started: datetime) -> None:
+    """Refuse a task that would start past a hard limit, or when the limit cannot be checked."""
+    try:
+        guard.check_task_start(task_id, started)
+    except CostLimitExceeded:
+        raise
+    except Exception as fault:
+        log_internal_error("checking the cost limits at a task's start", "task refused")
+        raise unverifiable(fault) from fault
+
+
 def unverifiable(fault: BaseException) -> CostLimitExceeded:
     """The refusal given when the store that holds the limits cannot be read."""
     return CostLimitExceeded(

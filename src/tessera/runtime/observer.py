@@ -15,17 +15,16 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode
 
 from tessera._log import log_internal_error
-from tessera.errors import CostLimitExceeded
 from tessera.limits import CostLimits
 from tessera.pricing import CostCalculator, apply_custom_prices
 from tessera.records import CallRecord, RunRecord, TaskEnd, TaskStart
 from tessera.runtime.calls import CallRecording, _ns
 from tessera.runtime.limiting import (
     admit,
+    check_task_start,
     estimated_cost,
     make_guard,
     report_crossings,
-    unverifiable,
 )
 from tessera.runtime.operations import OperationScope, open_operation
 from tessera.runtime.outage import StoreOutage
@@ -197,7 +196,7 @@ class Observer:
                 if self.guard is not None:
                     # A task that would start past a hard limit is refused,
                     # and recorded failed with the reason.
-                    self._check_task_start(task_id, started)
+                    check_task_start(self.guard, task_id, started)
                 yield scope
         except BaseException as exc:
             error = exc
@@ -205,17 +204,6 @@ class Observer:
         finally:
             current_task.reset(token)
             self._end_task(scope, error)
-
-    def _check_task_start(self, task_id: str, started: datetime) -> None:
-        assert self.guard is not None
-        try:
-            self.guard.check_task_start(task_id, started)
-        except CostLimitExceeded:
-            raise
-        except Exception as fault:
-            # A hard limit that cannot be checked refuses, as it does for calls.
-            log_internal_error("checking the cost limits at a task's start", "task refused")
-            raise unverifiable(fault) from fault
 
     def _end_task(self, scope: TaskScope, error: BaseException | None) -> None:
         ended = datetime.now(UTC)
