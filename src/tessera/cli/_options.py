@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from tessera.cli._common import to_jsonable
+from tessera.cli._common import print_json, to_jsonable
 from tessera.config import load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,6 +100,15 @@ def print_csv(rows: Sequence[Any]) -> None:
     writer.writeheader()
     for row in plain:
         writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+def print_machine(rows: Sequence[Any], as_json: bool, as_csv: bool) -> bool:
+    """Print ``rows`` as JSON or CSV when asked; False when a table is wanted instead."""
+    if as_json:
+        print_json(rows)
+    elif as_csv:
+        print_csv(rows)
+    return as_json or as_csv
 
 
 def _cell(value: Any) -> Any:

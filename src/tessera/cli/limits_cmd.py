@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from tessera.cli._common import console, db_option, json_option, open_store, print_json, table
-from tessera.cli._options import csv_option, print_csv
+from tessera.cli._common import console, db_option, json_option, open_store, table
+from tessera.cli._options import csv_option, print_machine
 from tessera.config import load_config
 from tessera.limits import CostLimits, day_window
 from tessera.limits.guard import DAILY, PER_TASK
@@ -96,11 +96,7 @@ def limits(db: Path | None, as_json: bool, as_csv: bool) -> None:
             "cost.limits.global.daily_usd or cost.limits.per_task.max_usd)"
         )
         return
-    if as_json:
-        print_json(rows)
-        return
-    if as_csv:
-        print_csv(rows)
+    if print_machine(rows, as_json, as_csv):
         return
     out = table(
         f"Limits — resets {end.astimezone(zone):%Y-%m-%d %H:%M %Z}",

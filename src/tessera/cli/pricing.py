@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from tessera.cli._common import console, db_option, json_option, open_store, print_json, table
-from tessera.cli._options import csv_option, print_csv
+from tessera.cli._options import csv_option, print_machine
 from tessera.cli._price_rows import calculator_for, mtok, readonly_rows, row_json
 from tessera.errors import TesseraError
 
@@ -60,11 +60,7 @@ def list_prices(
     ]
     if store is not None:
         store.close()
-    if as_json:
-        print_json([row_json(r) for r in rows])
-        return
-    if as_csv:
-        print_csv([row_json(r) for r in rows])
+    if print_machine([row_json(r) for r in rows], as_json, as_csv):
         return
     out = table(
         "Prices (USD per 1M tokens; --json for every column)",
@@ -294,11 +290,7 @@ def unpriced(db: Path | None, as_json: bool, as_csv: bool) -> None:
                 "then": f"tessera pricing reprice --since {first}",
             }
         )
-    if as_json:
-        print_json(rows)
-        return
-    if as_csv:
-        print_csv(rows)
+    if print_machine(rows, as_json, as_csv):
         return
     if not rows:
         click.echo("every recorded call with usage has a price")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from tessera.cli._common import db_option, json_option, open_store, print_json
-from tessera.cli._options import csv_option, print_csv
+from tessera.cli._common import db_option, json_option, open_store
+from tessera.cli._options import csv_option, print_machine
 from tessera.store.results import QualityIterationRow
 from tessera.workflow import QualityIteration, render_history
 
@@ -32,11 +32,7 @@ def quality(
     latest = max(rows, key=lambda r: r.recorded_at or datetime.min.replace(tzinfo=UTC))
     chosen = [r for r in rows if (r.run_id, r.monitor) == (latest.run_id, latest.monitor)]
     chosen.sort(key=lambda r: r.iteration)
-    if as_json:
-        print_json(chosen)
-        return
-    if as_csv:
-        print_csv(chosen)
+    if print_machine(chosen, as_json, as_csv):
         return
     click.echo(f"run {latest.run_id}, monitor {latest.monitor!r}\n")
     click.echo(render_history([_iteration(r) for r in chosen]))

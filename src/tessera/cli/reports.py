@@ -17,7 +17,6 @@ from tessera.cli._common import (
     json_option,
     known_cost,
     open_store,
-    print_json,
     table,
     usd,
 )
@@ -25,7 +24,7 @@ from tessera.cli._options import (
     csv_option,
     display_zone,
     local_time,
-    print_csv,
+    print_machine,
     range_options,
     resolve_range,
 )
@@ -130,11 +129,7 @@ def report(
         if html_file is not None:
             write_html_report(store, html_file, configured_zone(), start, end)
             click.echo(f"wrote HTML report to {html_file}", err=True)
-    if as_json:
-        print_json(rows)
-    elif as_csv:
-        print_csv(rows)
-    else:
+    if not print_machine(rows, as_json, as_csv):
         print_agent_report(rows)
 
 
@@ -168,11 +163,7 @@ def costs(
     start, end = resolve_range(since, until, zone)
     with open_store(db) as store:
         rows = store.cost_by(group, since=start, until=end, tz=zone)
-    if as_json:
-        print_json(rows)
-    elif as_csv:
-        print_csv(rows)
-    else:
+    if not print_machine(rows, as_json, as_csv):
         print_cost_groups(rows, group)
 
 
@@ -203,11 +194,7 @@ def tasks(
     start, end = resolve_range(since, until, display_zone())
     with open_store(db) as store:
         rows = store.tasks(status=status, agent=agent, limit=limit, since=start, until=end)
-    if as_json:
-        print_json(rows)
-        return
-    if as_csv:
-        print_csv(rows)
+    if print_machine(rows, as_json, as_csv):
         return
     out = table(
         "Tasks",
@@ -268,11 +255,7 @@ def calls(
     start, end = resolve_range(since, until, zone)
     with open_store(db) as store:
         rows = store.calls(task_id=task_id, agent=agent, since=start, until=end, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    if as_csv:
-        print_csv(rows)
+    if print_machine(rows, as_json, as_csv):
         return
     quotas = [copilot_quota_cell(row.extras) for row in rows]
     retried = any((row.attempt or 1) > 1 for row in rows)

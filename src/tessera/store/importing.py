@@ -159,42 +159,25 @@ def _price_ids(conn: sqlite3.Connection) -> tuple[dict[int, int], int]:
     Only user rows and the built-in rows that priced an imported call are
     carried over; this store syncs its own built-in table.
     """
-    select = prices._SELECT.replace(" FROM model_pricing", ", builtin_key, active FROM {}")
     insert = prices._INSERT.replace("INSERT INTO model_pricing", "INSERT INTO main.model_pricing")
-    known: dict[Any, int] = {}
-    for values in conn.execute(select.format("main.model_pricing") + " ORDER BY id"):
-        stored = prices._from_db(values[:-2])
-        assert stored.id is not None  # read from the table
-        if values[-2] is not None:
-            known[values[-2]] = stored.id
-        elif stored.source == "user":
-            known.setdefault((prices.content_key(stored), values[-1]), stored.id)
+
+    def add(values: list[Any]) -> int:
+        cursor = conn.execute(insert, values)
+        assert cursor.lastrowid is not None  # an INSERT sets it
+        return cursor.lastrowid
+
     used = {
         int(pid)
         for (pid,) in conn.execute(f"SELECT DISTINCT pricing_id FROM {_ALIAS}.llm_calls")
         if pid
     }
-    mapping: dict[int, int] = {}
-    added = 0
-    theirs = select.format(f"{_ALIAS}.model_pricing") + " ORDER BY id"
-    for values in conn.execute(theirs).fetchall():
-        row = prices._from_db(values[:-2])
-        builtin_key, active = values[-2], values[-1]
-        assert row.id is not None  # read from the table
-        key: Any = builtin_key
-        if builtin_key is None:
-            key = (prices.content_key(row), active)
-        elif row.id not in used and builtin_key not in known:
-            continue
-        if key not in known:
-            new = list(prices._values(row, row.source, builtin_key))
-            new[-2] = active
-            cursor = conn.execute(insert, new)
-            assert cursor.lastrowid is not None  # an INSERT sets it
-            known[key] = cursor.lastrowid
-            added += 1
-        mapping[row.id] = known[key]
-    return mapping, added
+    select = prices.SELECT_WITH_KEYS
+    return prices.remap_price_ids(
+        conn.execute(select.format("main.model_pricing") + " ORDER BY id").fetchall(),
+        conn.execute(select.format(f"{_ALIAS}.model_pricing") + " ORDER BY id").fetchall(),
+        used,
+        add,
+    )
 
 
 def _upsert_newer(conn: sqlite3.Connection, table: str, columns: str, key: str, newer: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -191,3 +191,57 @@ def price_rows(conn: sqlite3.Connection, include_inactive: bool = False) -> list
     """Stored rows in id order; only active ones unless asked."""
     where = "" if include_inactive else " WHERE active = 1"
     return [_from_db(values) for values in conn.execute(_SELECT + where + " ORDER BY id")]
+
+
+#: The price columns followed by ``builtin_key, active``, from a table named by ``{}``.
+SELECT_WITH_KEYS = _SELECT.replace(" FROM model_pricing", ", builtin_key, active FROM {}")
+
+
+def remap_price_ids(
+    target_rows: Iterable[Sequence[Any]],
+    source_rows: Iterable[Sequence[Any]],
+    used: set[int],
+    insert: Callable[[list[Any]], int],
+) -> tuple[dict[int, int], int]:
+    """Map another store's ``model_pricing`` ids to this one's, inserting rows it lacks.
+
+    Rows are matched by their built-in content key, or for user rows by their
+    content and whether they are active. Only user rows and the built-in rows
+    that priced a copied call (``used``) are carried over: each store syncs its
+    own built-in table.
+
+    Args:
+        target_rows: This store's rows (``SELECT_WITH_KEYS``).
+        source_rows: The other store's rows, in id order.
+        used: The other store's price ids that its calls refer to.
+        insert: Inserts one row's values here and returns its new id.
+
+    Returns:
+        The id map and the number of rows inserted.
+    """
+    known: dict[Any, int] = {}
+    for values in target_rows:
+        stored = _from_db(tuple(values[:-2]))
+        assert stored.id is not None  # read from the table
+        if values[-2] is not None:
+            known[values[-2]] = stored.id
+        elif stored.source == "user":
+            known.setdefault((content_key(stored), values[-1]), stored.id)
+    mapping: dict[int, int] = {}
+    added = 0
+    for values in source_rows:
+        row = _from_db(tuple(values[:-2]))
+        builtin_key, active = values[-2], values[-1]
+        assert row.id is not None  # read from the table
+        key: Any = builtin_key
+        if builtin_key is None:
+            key = (content_key(row), active)
+        elif row.id not in used and builtin_key not in known:
+            continue
+        if key not in known:
+            new = list(_values(row, row.source, builtin_key))
+            new[-2] = active
+            known[key] = insert(new)
+            added += 1
+        mapping[row.id] = known[key]
+    return mapping, added

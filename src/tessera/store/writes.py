@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -97,11 +98,19 @@ FROM llm_calls WHERE task_id = ?"""
 )
 
 
-def finish_task(conn: sqlite3.Connection, end: TaskEnd) -> TaskTotals:
+def finish_task(
+    conn: sqlite3.Connection,
+    end: TaskEnd,
+    *,
+    money: Callable[[Decimal], object] = float,
+    flag: Callable[[bool], object] = int,
+) -> TaskTotals:
     """Complete the task row and add one ``agent_performance`` row for the phase.
 
     The phase's totals are the task's calls started at or after the phase
     started; the task row's totals cover every call of the task, all phases.
+    ``money`` and ``flag`` convert the cost and the success for the backend's
+    column types (SQLite: REAL and 0/1; PostgreSQL: NUMERIC and BOOLEAN).
     """
     started, completed = iso_utc(end.started_at), iso_utc(end.completed_at)
     phase = conn.execute(_SUMS + " AND started_at >= ?", (end.task_id, started)).fetchone()
@@ -153,7 +162,7 @@ def finish_task(conn: sqlite3.Connection, end: TaskEnd) -> TaskTotals:
             whole[3],
             whole[4],
             whole[5],
-            float(from_pusd(whole[6])),
+            money(from_pusd(whole[6])),
             whole[6],
             whole[7] or 0,
         ),
@@ -166,9 +175,9 @@ def finish_task(conn: sqlite3.Connection, end: TaskEnd) -> TaskTotals:
             end.agent_name,
             end.task_id,
             end.phase,
-            int(end.success),
+            flag(end.success),
             totals.duration_seconds,
-            float(totals.cost_usd),
+            money(totals.cost_usd),
             phase[6],
             end.quality_score,
             completed,

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import cast
 
@@ -27,6 +28,7 @@ from tessera.errors import StoreError
 from tessera.pricing.row import PriceRow
 from tessera.records import TaskEnd, TaskStart
 from tessera.store import MetricsStore
+from tessera.store import writes as sqlite_writes
 from tessera.store.backend import postgres_url, redacted
 from tessera.store.postgres import prices, writes
 from tessera.store.postgres.connection import PgConnection, ThreadConnections
@@ -146,8 +148,9 @@ class PostgresMetricsStore(MetricsStore):
 
     def finish_task(self, end: TaskEnd) -> TaskTotals:
         """Complete a task phase: sum its calls, update the task, add an agent_performance row."""
-        with self._pg_write() as conn:
-            return writes.finish_task(conn, end)
+        # The SQLite statements, with PostgreSQL's exact NUMERIC cost and BOOLEAN success.
+        with self._write() as conn:
+            return sqlite_writes.finish_task(conn, end, money=_exact, flag=bool)
 
     def load_prices(self, builtin: Sequence[PriceRow]) -> list[PriceRow]:
         """Sync the built-in price table and return every active row, with ids."""
@@ -174,3 +177,7 @@ class PostgresMetricsStore(MetricsStore):
         if version != PG_SCHEMA_VERSION:
             return [f"schema version {version}, expected {PG_SCHEMA_VERSION}"]
         return []
+
+
+def _exact(amount: Decimal) -> Decimal:
+    return amount

@@ -86,39 +86,19 @@ def _price_ids(local: sqlite3.Connection, shared: PgConnection) -> tuple[dict[in
     syncs its own built-in table.
     """
     shared.lock(PRICES_LOCK)
-    select = prices._SELECT.replace(" FROM", ", builtin_key, active FROM")
-    # Shared ids by built-in content key, and by (user content key, active).
-    known: dict[Any, int] = {}
-    for values in shared.execute(select + " ORDER BY id"):
-        stored = prices._from_db(values[:-2])
-        assert stored.id is not None  # read from the table
-        if values[-2] is not None:
-            known[values[-2]] = stored.id
-        elif stored.source == "user":
-            known.setdefault((prices.content_key(stored), values[-1]), stored.id)
+    select = prices.SELECT_WITH_KEYS.format("model_pricing") + " ORDER BY id"
+
+    def add(values: list[Any]) -> int:
+        found = shared.execute(prices._INSERT + " RETURNING id", values).fetchone()
+        assert found is not None  # INSERT ... RETURNING returns the row
+        return int(found[0])
+
     used = {
         int(pid) for (pid,) in local.execute("SELECT DISTINCT pricing_id FROM llm_calls") if pid
     }
-    mapping: dict[int, int] = {}
-    added = 0
-    for values in local.execute(select + " ORDER BY id"):
-        row = prices._from_db(values[:-2])
-        builtin_key, active = values[-2], values[-1]
-        assert row.id is not None  # read from the table
-        key: Any = builtin_key
-        if builtin_key is None:
-            key = (prices.content_key(row), active)
-        elif row.id not in used and builtin_key not in known:
-            continue
-        if key not in known:
-            insert = list(prices._values(row, row.source, builtin_key))
-            insert[-2] = active
-            found = shared.execute(prices._INSERT + " RETURNING id", insert).fetchone()
-            assert found is not None  # INSERT ... RETURNING returns the row
-            known[key] = int(found[0])
-            added += 1
-        mapping[row.id] = known[key]
-    return mapping, added
+    return prices.remap_price_ids(
+        shared.execute(select).fetchall(), local.execute(select).fetchall(), used, add
+    )
 
 
 def _upsert_newer(table: str, columns: list[str], key: str, newer: str) -> str:
